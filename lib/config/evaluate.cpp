@@ -1,0 +1,132 @@
+// evaluate.cpp - Judging a RunResult against its scenario's rules.
+#include <fmt/format.h>
+
+#include "perfgate/config/thresholds.hpp"
+#include "perfgate/core/units.hpp"
+
+namespace perfgate::config {
+namespace {
+
+using metrics::Direction;
+using metrics::ThresholdOutcome;
+
+struct Measured {
+  std::optional<double> value;
+  std::uint64_t samples = 0;
+};
+
+Measured measure(const Statistic& stat, const std::string& key, const metrics::RunResult& r) {
+  if (const auto h = r.histograms.find(key); h != r.histograms.end()) {
+    const metrics::Histogram& hist = h->second;
+    const metrics::MetricInfo* info = metrics::find_metric(key);
+    const double scale = info ? info->scale : 1.0;
+    Measured m{std::nullopt, hist.count()};
+    if (stat.kind == Statistic::Kind::kCount) {
+      m.value = static_cast<double>(hist.count());
+    } else if (hist.count() != 0) {
+      switch (stat.kind) {
+        case Statistic::Kind::kPercentile:
+          m.value = static_cast<double>(hist.percentile(stat.percentile)) * scale;
+          break;
+        case Statistic::Kind::kAvg:
+          m.value = hist.mean() * scale;
+          break;
+        case Statistic::Kind::kMin:
+          m.value = static_cast<double>(hist.min()) * scale;
+          break;
+        default:
+          m.value = static_cast<double>(hist.max()) * scale;
+          break;
+      }
+    }
+    return m;
+  }
+  if (const auto rate = r.rates.find(key); rate != r.rates.end()) {
+    Measured m{std::nullopt, rate->second.samples};
+    if (stat.kind == Statistic::Kind::kCount) {
+      m.value = static_cast<double>(rate->second.samples);
+    } else if (rate->second.denominator > 0) {
+      m.value = rate->second.value();
+    }
+    return m;
+  }
+  return {};
+}
+
+// The keys a rule applies to: itself, or every key matching a "{tag:*}" wildcard.
+std::vector<std::string> keys_for(const Rule& rule, const metrics::RunResult& r) {
+  const auto star = rule.metric.find(":*}");
+  if (star == std::string::npos) return {rule.metric};
+  const std::string prefix = rule.metric.substr(0, star + 1);  // "latency{stage:"
+  std::vector<std::string> keys;
+  for (const auto& [key, _] : r.histograms) {
+    if (key.starts_with(prefix)) keys.push_back(key);
+  }
+  for (const auto& [key, _] : r.rates) {
+    if (key.starts_with(prefix)) keys.push_back(key);
+  }
+  if (keys.empty()) keys.push_back(rule.metric);
+  return keys;
+}
+
+bool meets(Direction d, double measured, double limit) {
+  return d == Direction::kAtMost ? measured <= limit : measured >= limit;
+}
+
+}  // namespace
+
+void evaluate(const ScenarioConfig& scenario, metrics::RunResult& result) {
+  result.thresholds.clear();
+  result.min_samples = scenario.min_samples;
+  bool passed = !result.interrupted;
+  int worst_tier = static_cast<int>(Tier::kExcellent);  // the best tier every rule met
+  for (const Rule& rule : scenario.rules) {
+    for (const std::string& key : keys_for(rule, result)) {
+      const Measured m = measure(rule.statistic, key, result);
+      ThresholdOutcome o;
+      o.metric = key;
+      o.statistic = rule.statistic.text;
+      o.comparison = rule.direction == Direction::kAtMost ? "<=" : ">=";
+      o.limit = rule.limits.at(scenario.gate);
+      o.measured = m.value;
+      o.samples = m.samples;
+      o.tier = "none";
+      int met = static_cast<int>(Tier::kAcceptable) + 1;
+      if (m.value) {
+        for (const auto& [tier, limit] : rule.limits) {
+          if (meets(rule.direction, *m.value, limit)) {
+            met = static_cast<int>(tier);
+            o.tier = std::string(tier_name(tier));
+            break;
+          }
+        }
+        o.passed = met <= static_cast<int>(scenario.gate);
+      } else {
+        o.note = "no samples";
+      }
+      worst_tier = std::max(worst_tier, met);
+      passed = passed && o.passed;
+      result.thresholds.push_back(std::move(o));
+    }
+  }
+  // A threshold met on 3 requests proves nothing.
+  ThresholdOutcome samples;
+  samples.metric = "samples";
+  samples.statistic = "count";
+  samples.comparison = ">=";
+  samples.limit = static_cast<double>(scenario.min_samples);
+  samples.measured = static_cast<double>(result.samples());
+  samples.samples = result.samples();
+  samples.passed = result.samples() >= scenario.min_samples;
+  samples.tier = samples.passed ? "acceptable" : "none";
+  if (!samples.passed) samples.note = "fewer samples than min_samples";
+  result.thresholds.push_back(std::move(samples));
+  passed = passed && result.thresholds.back().passed;
+  if (result.interrupted) passed = false;
+  result.passed = passed;
+  result.best_tier = worst_tier <= static_cast<int>(Tier::kAcceptable)
+                         ? std::string(tier_name(static_cast<Tier>(worst_tier)))
+                         : "none";
+}
+
+}  // namespace perfgate::config

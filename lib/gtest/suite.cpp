@@ -1,0 +1,218 @@
+// suite.cpp - Suite environment, scenario runner and suite main().
+#include "perfgate/gtest/suite.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "perfgate/core/clock.hpp"
+#include "perfgate/metrics/catalog.hpp"
+#include "perfgate/metrics/process_sampler.hpp"
+#include "perfgate/report/console.hpp"
+#include "perfgate/report/results_file.hpp"
+
+#ifndef PERFGATE_DEFAULT_THRESHOLDS_DIR
+#define PERFGATE_DEFAULT_THRESHOLDS_DIR "thresholds"
+#endif
+#ifndef PERFGATE_DEFAULT_RESULTS_DIR
+#define PERFGATE_DEFAULT_RESULTS_DIR "perf-results"
+#endif
+#ifndef PERFGATE_SOURCE_REVISION
+#define PERFGATE_SOURCE_REVISION "unknown"
+#endif
+
+namespace perfgate::gtest {
+namespace {
+
+std::optional<SuiteContext>& context_slot() {
+  static std::optional<SuiteContext> context;
+  return context;
+}
+
+extern "C" void on_stop_signal(int signal) {
+  stop_requested().store(true);
+  std::signal(signal, SIG_DFL);  // a second signal ends the program the usual way
+}
+
+// The spike of a spike-and-recover plan ends when the last stage at the peak target ends.
+std::int64_t spike_end_ns(const load::StagePlan& plan) {
+  const double peak = plan.peak();
+  std::chrono::nanoseconds t{0}, end{0};
+  for (const load::Stage& s : plan.stages()) {
+    t += s.duration;
+    if (s.target == peak) end = t;
+  }
+  return end.count();
+}
+
+std::optional<std::int64_t> recovery_limit(const config::ScenarioConfig& sc) {
+  bool wanted = false;
+  std::optional<std::int64_t> limit;
+  for (const config::Rule& rule : sc.rules) {
+    wanted = wanted || metrics::base_name(rule.metric) == "recovery_time";
+    if (rule.metric == "latency" && rule.statistic.kind == config::Statistic::Kind::kPercentile &&
+        rule.statistic.percentile == 95) {
+      limit = static_cast<std::int64_t>(rule.limits.at(sc.gate));
+    }
+  }
+  if (!wanted) return std::nullopt;
+  if (!limit) {
+    throw config::ConfigError(sc.file, "/scenarios/" + sc.name + "/thresholds",
+                              "recovery_time needs a \"latency\": {\"p(95)\": ...} rule to recover under");
+  }
+  return limit;
+}
+
+void add_derived_rates(metrics::RunResult& r) {
+  const auto probes = r.counters.find("auth_probes");
+  if (probes != r.counters.end() && probes->second > 0) {
+    r.rates["auth_rejection_rate"] = metrics::RateFigure{
+        static_cast<double>(r.counters["auth_rejected"]), static_cast<double>(probes->second),
+        probes->second};
+  }
+}
+
+void record_properties(const metrics::RunResult& r) {
+  for (const auto& t : r.thresholds) {
+    const metrics::MetricInfo* info = metrics::find_metric(t.metric);
+    const core::Unit unit = t.statistic == "count" || !info ? core::Unit::kCount : info->unit;
+    ::testing::Test::RecordProperty(
+        fmt::format("{} {}", t.metric, t.statistic),
+        fmt::format("{} {} {} ({}; tier {}; {} samples)",
+                    t.measured ? core::format_quantity(*t.measured, unit) : "none", t.comparison,
+                    core::format_quantity(t.limit, unit), t.passed ? "pass" : "FAIL", t.tier,
+                    t.samples));
+  }
+}
+
+nlohmann::json run_context(const SuiteContext& s, const config::ScenarioConfig& sc) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return {{"load", sc.load_json},
+          {"targets", s.targets.redacted_json()},
+          {"thresholds_file", sc.file},
+          {"machine", {{"hostname", host}, {"cores", std::thread::hardware_concurrency()}}},
+          {"source_revision", PERFGATE_SOURCE_REVISION}};
+}
+
+}  // namespace
+
+std::atomic<bool>& stop_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+const SuiteContext& suite() {
+  if (!context_slot()) throw core::Error("perfgate suite context used before SuiteEnvironment::SetUp");
+  return *context_slot();
+}
+
+SuiteEnvironment::SuiteEnvironment(std::string table_name, std::vector<std::string> required_targets)
+    : table_name_(std::move(table_name)), required_targets_(std::move(required_targets)) {}
+
+void SuiteEnvironment::SetUp() {
+  try {
+    SuiteContext c;
+    c.table_name = table_name_;
+    c.required_targets = required_targets_;
+    c.settings = config::Settings::from_environment(PERFGATE_DEFAULT_THRESHOLDS_DIR,
+                                                    PERFGATE_DEFAULT_RESULTS_DIR);
+    const std::string table_path =
+        (std::filesystem::path(c.settings.thresholds_dir) / (table_name_ + ".json")).string();
+    c.table = config::load_table(table_path, c.settings.profile);
+    c.targets = config::Targets::from_environment();
+    for (const std::string& name : required_targets_) {
+      const config::Target& t = c.targets.require(name);
+      http::Url::parse(t.url);  // a bad URL fails here, before any load
+    }
+    report::ensure_writable_dir(c.settings.results_dir);
+    std::cout << fmt::format("perfgate: suite {} profile {} thresholds {} results {}\n",
+                             c.table.suite, c.settings.profile, table_path, c.settings.results_dir);
+    for (const std::string& name : required_targets_) {
+      std::cout << fmt::format("perfgate: target {} = {}\n", name, c.targets.require(name).redacted());
+    }
+    context_slot() = std::move(c);
+  } catch (const std::exception& e) {
+    GTEST_FAIL() << "perfgate: not starting the suite: " << e.what();
+  }
+}
+
+http::ClientOptions SuiteTest::client_options(const std::string& scenario_name,
+                                              const std::string& target_name) const {
+  const config::ScenarioConfig& sc = scenario(scenario_name);
+  http::ClientOptions o;
+  o.connect_timeout = sc.connect_timeout;
+  o.request_timeout = sc.request_timeout;
+  o.insecure = target(target_name).insecure;
+  return o;
+}
+
+metrics::RunResult run_scenario(const std::string& name, load::Workload& workload) {
+  const SuiteContext& s = suite();
+  const config::ScenarioConfig& sc = s.table.scenario(name);
+  load::LoadProfile profile = sc.load;
+  profile.shard = s.settings.shard;
+
+  metrics::MetricSet set;
+  std::optional<int> pid;
+  if (!s.required_targets.empty()) {
+    if (const config::Target* t = s.targets.find(s.required_targets.front())) pid = t->pid;
+  }
+  metrics::ProcessSampler sampler(set, pid);
+  const std::optional<std::int64_t> limit = recovery_limit(sc);
+
+  metrics::RunResult r;
+  r.started_at_ms = core::unix_millis_now();
+  std::optional<load::ExecutorOutcome> outcome;
+  if (!stop_requested().load()) {
+    sampler.start(core::SteadyClock::now());
+    outcome.emplace(load::run(workload, profile, set, {limit.value_or(0), &stop_requested()}));
+    sampler.stop();
+    outcome->recorder.merge(sampler.recorder());
+    r = metrics::collect(set, outcome->recorder, outcome->steady_seconds);
+    r.started_at_ms = core::unix_millis_now() - static_cast<std::int64_t>(outcome->duration_s * 1000);
+    r.duration_s = outcome->duration_s;
+    r.interrupted = outcome->interrupted;
+    add_derived_rates(r);
+    if (limit) {
+      const std::int64_t from = spike_end_ns(profile.plan);
+      const auto recovered = metrics::recovery_time_ns(outcome->recorder.exceedance(), from);
+      metrics::Histogram h;
+      // Never recovered: record the rest of the run, a lower bound, and say so.
+      h.record(recovered.value_or(static_cast<std::int64_t>(outcome->duration_s * 1e9) - from));
+      r.histograms["recovery_time"] = h;
+      r.counters["recovered"] = recovered ? 1 : 0;
+    }
+  } else {
+    r.interrupted = true;  // never started: the run was stopped before this scenario
+  }
+  r.ended_at_ms = core::unix_millis_now();
+  r.suite = sc.suite;
+  r.scenario = sc.name;
+  r.profile = sc.profile;
+  r.shard = {static_cast<int>(profile.shard.index), static_cast<int>(profile.shard.count)};
+  r.context = run_context(s, sc);
+  config::evaluate(sc, r);
+  const std::string path = report::write_results(s.settings.results_dir, r);
+  std::cout << report::console_summary(r) << "results: " << path << '\n' << std::flush;
+  record_properties(r);
+  return r;
+}
+
+int suite_main(int argc, char** argv, const std::string& table_name,
+               const std::vector<std::string>& required_targets) {
+  ::testing::InitGoogleTest(&argc, argv);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  ::testing::AddGlobalTestEnvironment(new SuiteEnvironment(table_name, required_targets));
+  const int status = RUN_ALL_TESTS();
+  return stop_requested().load() && status == 0 ? 1 : status;
+}
+
+}  // namespace perfgate::gtest

@@ -1,0 +1,82 @@
+// perfgate/config/thresholds.hpp - Threshold tables (thresholds/<suite>.json), parsed and checked.
+//
+// A table names a suite's scenarios; each has a load per profile (ci, local, nightly, ...),
+// threshold rules in k6 style with tiers, and a minimum sample count. load_table() checks all of it
+// for the active profile before any load is sent, and throws one ConfigError naming the file, the
+// JSON path and what was expected. Past this boundary nothing re-validates. See DESIGN.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "perfgate/config/config_error.hpp"
+#include "perfgate/load/executor.hpp"
+#include "perfgate/metrics/catalog.hpp"
+
+namespace perfgate::config {
+
+enum class Tier { kExcellent = 0, kGood = 1, kAcceptable = 2 };
+std::string_view tier_name(Tier tier);
+
+// Which figure of a metric a rule compares.
+struct Statistic {
+  enum class Kind { kPercentile, kAvg, kMin, kMax, kRate, kCount } kind = Kind::kAvg;
+  double percentile = 0;  // for kPercentile, in (0, 100]
+  std::string text;       // as written: "p(95)", "avg", ...
+};
+
+// One rule: `metric` `statistic` compared against up to three tiers' limits.
+struct Rule {
+  std::string metric;  // key, possibly with tags; "{stage:*}" applies to every stage
+  Statistic statistic;
+  const metrics::MetricInfo* info = nullptr;
+  metrics::Direction direction = metrics::Direction::kAtMost;  // fixed by the metric (count: at least)
+  std::map<Tier, double> limits;  // canonical units of the metric (count: plain number)
+  std::string json_path;
+};
+
+struct ScenarioConfig {
+  std::string suite;
+  std::string name;
+  std::string profile;
+  load::LoadProfile load;
+  std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);
+  std::chrono::nanoseconds request_timeout = std::chrono::seconds(10);
+  std::vector<Rule> rules;
+  std::uint64_t min_samples = 0;
+  Tier gate = Tier::kAcceptable;
+  nlohmann::json load_json;  // the load as written, for the results' context
+  std::string file;
+};
+
+struct ThresholdTable {
+  std::string file;
+  std::string suite;
+  std::string profile;
+  std::map<std::string, ScenarioConfig> scenarios;
+
+  // The scenario called `name`; throws ConfigError if the table has none.
+  const ScenarioConfig& scenario(const std::string& name) const;
+};
+
+// Parses a table's text for `profile`. `file` is only used in messages.
+ThresholdTable parse_table(const std::string& text, const std::string& file,
+                           const std::string& profile);
+// Reads and parses `path`. Throws ConfigError (also when the file cannot be read).
+ThresholdTable load_table(const std::string& path, const std::string& profile);
+
+// Parses a statistic ("p(95)", "avg", ...); nullopt if it is not one.
+std::optional<Statistic> parse_statistic(std::string_view text);
+
+// Judges `result` against `scenario`'s rules: fills result.thresholds, result.best_tier and
+// result.passed (false when any gating rule fails, samples < min_samples, or the run was
+// interrupted).
+void evaluate(const ScenarioConfig& scenario, metrics::RunResult& result);
+
+}  // namespace perfgate::config

@@ -1,0 +1,85 @@
+// perfgate/gtest/suite.hpp - What a suite program is made of.
+//
+// A suite is a GoogleTest program whose main() is PERFGATE_SUITE_MAIN: it loads the settings, the
+// targets and the suite's threshold table once (failing before any load is sent if any is wrong),
+// and stops runs cleanly on SIGINT/SIGTERM. Each test runs one scenario:
+//
+//   TEST_F(ConcurrentUsers, SustainedLoad) {
+//     http::FlowWorkload workload(http_target(), client_options("sustained_load"), browsing_flow());
+//     EXPECT_THAT(run("sustained_load", workload), MeetsThresholds());
+//   }
+//
+// run() takes the load from the table for the active profile, runs it, evaluates the rules, writes
+// `<results dir>/<suite>/<scenario>.json`, prints the summary and records the figures with
+// RecordProperty (so `ctest --output-junit` carries them).
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "perfgate/config/targets.hpp"
+#include "perfgate/config/thresholds.hpp"
+#include "perfgate/http/connection.hpp"
+#include "perfgate/http/url.hpp"
+#include "perfgate/load/executor.hpp"
+#include "perfgate/metrics/run_result.hpp"
+
+namespace perfgate::gtest {
+
+// Settings, targets and the table of the running suite; loaded once by the environment.
+struct SuiteContext {
+  std::string table_name;  // "concurrent_users": thresholds/<table_name>.json
+  std::vector<std::string> required_targets;
+  config::Settings settings;
+  config::Targets targets;
+  config::ThresholdTable table;
+};
+
+// The running suite's context. Valid inside tests.
+const SuiteContext& suite();
+
+// Set by SIGINT/SIGTERM: the scenario in progress stops, and the remaining ones are recorded as
+// interrupted without sending load.
+std::atomic<bool>& stop_requested();
+
+// Loads the SuiteContext before any test runs; a fatal failure here skips every test.
+class SuiteEnvironment : public ::testing::Environment {
+ public:
+  SuiteEnvironment(std::string table_name, std::vector<std::string> required_targets);
+  void SetUp() override;
+
+ private:
+  std::string table_name_;
+  std::vector<std::string> required_targets_;
+};
+
+// Runs scenario `name` of the suite's table with `workload` (see the file comment).
+metrics::RunResult run_scenario(const std::string& name, load::Workload& workload);
+
+// The base of every suite's tests.
+class SuiteTest : public ::testing::Test {
+ protected:
+  const config::Target& target(const std::string& name) const { return suite().targets.require(name); }
+  // The target's URL, parsed.
+  http::Url url(const std::string& name) const { return http::Url::parse(target(name).url); }
+  // HTTP client options for a scenario: its timeouts from the table, TLS checks from the target.
+  http::ClientOptions client_options(const std::string& scenario, const std::string& target_name) const;
+  const config::ScenarioConfig& scenario(const std::string& name) const { return suite().table.scenario(name); }
+  metrics::RunResult run(const std::string& name, load::Workload& workload) {
+    return run_scenario(name, workload);
+  }
+};
+
+// main() of a suite program: GoogleTest set-up, the SuiteEnvironment and signal handling.
+int suite_main(int argc, char** argv, const std::string& table_name,
+               const std::vector<std::string>& required_targets);
+
+}  // namespace perfgate::gtest
+
+#define PERFGATE_SUITE_MAIN(table_name, ...)                                          \
+  int main(int argc, char** argv) {                                                   \
+    return ::perfgate::gtest::suite_main(argc, argv, table_name, {__VA_ARGS__});      \
+  }

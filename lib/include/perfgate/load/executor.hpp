@@ -1,0 +1,131 @@
+// perfgate/load/executor.hpp - Executors: decide *when* operations start, and measure them.
+//
+// A Workload makes VirtualUsers; an executor runs them on worker threads (one io_context per
+// thread) under a LoadProfile and returns what the recorders measured.
+//
+// - closed loop: N virtual users, each starting its next operation when the previous one ended
+//   (plus think time); stages ramp N up and down. `latency` runs from the actual start.
+// - open loop: arrivals at a planned rate (even or Poisson), each taken by a free slot (at most
+//   `max_in_flight` at once); an arrival with no free slot is counted as `dropped`. `latency` runs
+//   from the *intended* start, so a stalled target shows in the percentiles (no coordinated
+//   omission).
+//
+// Both stop by themselves: at the end of the plan or after `iterations`, users get
+// `graceful_stop` to finish; then whatever is still in flight is cancelled and counted as a timeout.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "perfgate/core/clock.hpp"
+#include "perfgate/metrics/recorder.hpp"
+#include "perfgate/metrics/run_result.hpp"
+#include "perfgate/load/schedule.hpp"
+
+namespace perfgate::load {
+
+// What one operation ended as.
+struct OperationResult {
+  metrics::ErrorKind error = metrics::ErrorKind::kNone;
+  // Index into Workload::tag_values() (0 when the workload has no tags).
+  std::uint16_t tag = 0;
+  // False for a no-op (a user with nothing to do at start or stop): not counted as an operation.
+  bool counted = true;
+};
+
+using Completion = std::function<void(OperationResult)>;
+
+// One virtual user (closed loop) or one in-flight slot (open loop). Every call happens on the
+// thread that owns the user, and a user runs one operation at a time. Each call must invoke `done`
+// exactly once, later or at once.
+class VirtualUser {
+ public:
+  virtual ~VirtualUser() = default;
+  // Prepares the user (logs in, opens a session). Counted as an operation unless it reports
+  // `counted = false`; on failure the user is retried at its next turn.
+  virtual void start(Completion done) { done({.counted = false}); }
+  // Runs one operation.
+  virtual void iterate(Completion done) = 0;
+  // Ends the user's session (logs out).
+  virtual void stop(Completion done) { done({.counted = false}); }
+  // Aborts what is in flight: its completion must still be called, soon, with an error.
+  virtual void cancel() {}
+};
+
+// Per-thread things a virtual user may use.
+struct WorkerContext {
+  boost::asio::io_context& io;
+  metrics::Recorder& recorder;
+  std::uint32_t thread_index;
+};
+
+// Makes the virtual users of a scenario.
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  // Declares the histograms and counters the users record (called once, before the run).
+  virtual void declare(metrics::MetricSet& /*set*/) {}
+  // The tag key for OperationResult::tag ("behaviour"), or empty for untagged operations.
+  virtual std::string tag_key() const { return {}; }
+  virtual std::vector<std::string> tag_values() const { return {}; }
+  // Creates user number `user_index` (global over shards); called on the owning thread.
+  virtual std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t user_index) = 0;
+};
+
+enum class ExecutorKind { kClosedLoop, kOpenLoop };
+
+// The share of a run this process takes (`--shard i/N`).
+struct Shard {
+  std::uint32_t index = 0;
+  std::uint32_t count = 1;
+};
+
+// How a scenario loads its target: parsed from the table's `load` for the active profile.
+struct LoadProfile {
+  ExecutorKind kind = ExecutorKind::kClosedLoop;
+  // Users (closed loop) or arrivals per second (open loop) over time.
+  StagePlan plan = StagePlan::constant(1, std::chrono::seconds(1));
+  // Closed loop: pause between a user's operations, uniform in [min, max].
+  Nanos think_time_min{0};
+  Nanos think_time_max{0};
+  // Open loop.
+  Spacing spacing = Spacing::kEven;
+  std::uint32_t max_in_flight = 64;
+  // Stop after this many operations in all (over every shard), if set.
+  std::optional<std::uint64_t> iterations;
+  Nanos graceful_stop = std::chrono::seconds(5);
+  std::uint32_t threads = 0;  // 0: one per core
+  std::uint64_t seed = 1;
+  Shard shard;
+};
+
+// What run() hands back: the merged measurements and the run's timing.
+struct ExecutorOutcome {
+  metrics::Recorder recorder;  // all threads merged
+  double steady_seconds = 0;
+  double duration_s = 0;
+  bool interrupted = false;
+  std::uint64_t peak_sessions = 0;
+};
+
+struct RunOptions {
+  // Latency limit for the 100 ms exceedance slots (recovery_time); 0 disables them.
+  std::int64_t exceedance_limit_ns = 0;
+  // Set from another thread (e.g. a signal handler's watcher) to stop the run early.
+  const std::atomic<bool>* stop_requested = nullptr;
+};
+
+// Runs `workload` under `profile`. The MetricSet must hold what workload.declare() declared;
+// run() adds `latency` (and per-tag, per-stage variants) and `sessions_held` itself.
+ExecutorOutcome run(Workload& workload, const LoadProfile& profile, metrics::MetricSet& set,
+                    const RunOptions& options = {});
+
+}  // namespace perfgate::load

@@ -1,0 +1,50 @@
+// perfgate/metrics/process_sampler.hpp - CPU and memory of the target and of perfgate, from /proc.
+//
+// Samples every `interval` on its own thread: `target_cpu` / `loadgen_cpu` (user+sys CPU time over
+// the interval as a share of one core, so 150% means one and a half cores) and `target_rss` /
+// `loadgen_rss` (resident bytes). The target is sampled only when it runs on this machine and its
+// pid is known.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "perfgate/metrics/recorder.hpp"
+
+namespace perfgate::metrics {
+
+class ProcessSampler {
+ public:
+  ProcessSampler(MetricSet& set, std::optional<int> target_pid,
+                 std::chrono::milliseconds interval = std::chrono::milliseconds(200));
+  ~ProcessSampler();
+  // Starts sampling; `origin` is the run's start.
+  void start(core::TimePoint origin);
+  // Stops sampling and joins the thread. Idempotent.
+  void stop();
+  // What was sampled (valid after stop()).
+  const Recorder& recorder() const { return *recorder_; }
+
+ private:
+  void loop();
+
+  MetricSet& set_;
+  std::optional<int> target_pid_;
+  std::chrono::milliseconds interval_;
+  MetricId target_cpu_, target_rss_, loadgen_cpu_, loadgen_rss_;
+  std::unique_ptr<Recorder> recorder_;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
+// recovery_time from 100 ms exceedance slots (Recorder::exceedance()): the time from `from_ns`
+// (the end of a spike, since the run's start) to the start of the first 1 s window that has
+// samples and whose p95 is within the limit the slots were counted against. nullopt if no window
+// after `from_ns` recovers.
+std::optional<std::int64_t> recovery_time_ns(const std::vector<Recorder::ExceedanceSlot>& slots,
+                                             std::int64_t from_ns);
+
+}  // namespace perfgate::metrics

@@ -1,0 +1,115 @@
+// perfgate/metrics/recorder.hpp - Where a run's measurements go while it runs.
+//
+// Before a run, the scenario and its drivers declare their metrics in a MetricSet and keep the
+// ids. During the run every worker thread owns one Recorder: recording a sample is an array index
+// and an increment, with no lock and no allocation. After the run the recorders are merged into
+// one RunResult (see run_result.hpp) by Recorder::merge_into.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "perfgate/core/clock.hpp"
+#include "perfgate/metrics/error_kind.hpp"
+#include "perfgate/metrics/histogram.hpp"
+
+namespace perfgate::metrics {
+
+using MetricId = std::uint32_t;
+using CounterId = std::uint32_t;
+
+// The names of a run's histograms and counters, fixed before the run starts.
+class MetricSet {
+ public:
+  // Declares a histogram metric with a catalogue key ("latency", "latency{stage:2}") and returns
+  // its id; declaring the same key again returns the same id. Throws std::invalid_argument for a
+  // key whose base name is not in the catalogue.
+  MetricId histogram(std::string_view key);
+  // Declares a named counter ("auth_probes") and returns its id; idempotent.
+  CounterId counter(std::string_view name);
+
+  const std::vector<std::string>& histogram_keys() const { return histograms_; }
+  const std::vector<std::string>& counter_names() const { return counters_; }
+
+ private:
+  std::vector<std::string> histograms_;
+  std::vector<std::string> counters_;
+};
+
+// Per-second figures of a run, for plots and the progress line.
+struct SeriesPoint {
+  std::int64_t second = 0;  // seconds since the run's start
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  Histogram latency{2};  // 2 significant digits: enough for a plotted p95, 30x smaller
+};
+
+// One worker thread's measurements. Not thread-safe: one thread records into it.
+class Recorder {
+ public:
+  // `origin` is the run's start: time-series slots count from it. `exceedance_limit_ns`, when
+  // positive, enables the 100 ms exceedance slots that recovery_time is computed from.
+  Recorder(const MetricSet& set, core::TimePoint origin, std::int64_t exceedance_limit_ns = 0);
+
+  // Records one sample of histogram `id`.
+  void record(MetricId id, std::int64_t value) noexcept { histograms_[id].record(value); }
+  // Adds to counter `id`.
+  void add(CounterId id, std::uint64_t n = 1) noexcept { counters_[id] += n; }
+
+  // Counts one finished (attempted) operation: `latency_ns` is recorded by the caller in its own
+  // histograms; here it feeds the time series. `error` is kNone for a success. `steady` says
+  // whether the operation finished inside a steady (non-ramp) window, for `throughput`.
+  void operation_finished(core::TimePoint at, std::int64_t latency_ns, ErrorKind error,
+                          bool steady);
+  // Counts a failed operation under a kind that is not in ErrorKind (e.g. `db_40`). Allocates on
+  // first use of a name: errors are rare next to samples.
+  void operation_failed_as(core::TimePoint at, std::string_view kind);
+
+  std::uint64_t attempted() const noexcept { return attempted_; }
+  std::uint64_t completed() const noexcept { return completed_; }
+  std::uint64_t failed() const noexcept { return failed_; }
+  const Histogram& histogram(MetricId id) const { return histograms_[id]; }
+
+  // Everything measured, for merging. Slots are in time order.
+  struct ExceedanceSlot {
+    std::uint64_t total = 0;
+    std::uint64_t over = 0;  // samples above the exceedance limit
+  };
+  const std::vector<Histogram>& histograms() const { return histograms_; }
+  const std::vector<std::uint64_t>& counters() const { return counters_; }
+  const std::array<std::uint64_t, kErrorKindCount>& errors() const { return errors_; }
+  const std::map<std::string, std::uint64_t, std::less<>>& named_errors() const {
+    return named_errors_;
+  }
+  const std::vector<SeriesPoint>& series() const { return series_; }
+  const std::vector<ExceedanceSlot>& exceedance() const { return exceedance_; }
+  std::uint64_t steady_completed() const noexcept { return steady_completed_; }
+
+  // Adds everything `other` recorded into this recorder (same MetricSet and origin).
+  void merge(const Recorder& other);
+
+  static constexpr std::int64_t kExceedanceSlotNs = 100'000'000;
+
+ private:
+  SeriesPoint& slot_at(core::TimePoint at);
+  void note_time(core::TimePoint at, std::int64_t latency_ns, bool ok);
+
+  core::TimePoint origin_;
+  std::int64_t exceedance_limit_ns_;
+  std::vector<Histogram> histograms_;
+  std::vector<std::uint64_t> counters_;
+  std::array<std::uint64_t, kErrorKindCount> errors_{};
+  std::map<std::string, std::uint64_t, std::less<>> named_errors_;
+  std::vector<SeriesPoint> series_;
+  std::vector<ExceedanceSlot> exceedance_;
+  std::uint64_t attempted_ = 0;
+  std::uint64_t completed_ = 0;
+  std::uint64_t failed_ = 0;
+  std::uint64_t steady_completed_ = 0;
+};
+
+}  // namespace perfgate::metrics

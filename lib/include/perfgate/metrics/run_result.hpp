@@ -1,0 +1,88 @@
+// perfgate/metrics/run_result.hpp - Everything one scenario run measured, and its results file.
+//
+// A RunResult holds the histograms themselves (not just their percentiles), so results from shards
+// or repeated runs merge exactly. Its JSON form is the versioned results file of DESIGN.md:
+// `<results dir>/<suite>/<scenario>.json`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "perfgate/metrics/histogram.hpp"
+#include "perfgate/metrics/recorder.hpp"
+
+namespace perfgate::metrics {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+// A rate metric: numerator / denominator (failed / attempted; completed / steady seconds).
+struct RateFigure {
+  double numerator = 0;
+  double denominator = 0;
+  // The samples the figure rests on (attempted operations, probes, ...).
+  std::uint64_t samples = 0;
+  double value() const { return denominator > 0 ? numerator / denominator : 0.0; }
+};
+
+// The verdict on one rule of a threshold table.
+struct ThresholdOutcome {
+  std::string metric;     // the key, e.g. "latency{stage:2}"
+  std::string statistic;  // "p(95)", "avg", "rate", ...
+  std::string comparison; // "<=" or ">="
+  double limit = 0;       // gating tier's limit, canonical units of the metric
+  std::optional<double> measured;  // absent when the metric has no samples
+  std::uint64_t samples = 0;
+  bool passed = false;
+  std::string tier;  // best tier met ("excellent", "good", "acceptable") or "none"
+  std::string note;  // why it failed when not a plain miss ("no samples", ...)
+};
+
+struct ShardInfo {
+  int index = 0;
+  int count = 1;
+};
+
+struct RunResult {
+  std::string suite;
+  std::string scenario;
+  std::string profile;
+  ShardInfo shard;
+  std::int64_t started_at_ms = 0;  // Unix milliseconds
+  std::int64_t ended_at_ms = 0;
+  double duration_s = 0;           // measured from the first intended start to the last finish
+  bool interrupted = false;
+  bool passed = false;
+  std::uint64_t min_samples = 0;
+
+  std::uint64_t attempted = 0;  // operations started or dropped
+  std::uint64_t completed = 0;  // operations finished without error
+  std::uint64_t failed = 0;     // operations that failed; the sum of `errors`
+
+  std::map<std::string, Histogram> histograms;  // by metric key
+  std::map<std::string, RateFigure> rates;      // by metric key
+  std::map<std::string, std::uint64_t> errors;  // by error kind
+  std::map<std::string, std::uint64_t> counters;
+  std::vector<SeriesPoint> series;              // per second
+  std::vector<ThresholdOutcome> thresholds;
+  std::string best_tier;                        // lowest tier every rule met, or "none"
+  nlohmann::json context = nlohmann::json::object();  // profile, load, targets (redacted), machine
+
+  // The samples behind the run: the count of `latency`, or attempted operations if absent.
+  std::uint64_t samples() const;
+
+  nlohmann::json to_json() const;
+  // Reads a results file's JSON. Throws std::invalid_argument naming what is wrong (including an
+  // unsupported schema_version).
+  static RunResult from_json(const nlohmann::json& j);
+};
+
+// Builds a RunResult from merged recorders: histograms and counters by name, errors by kind,
+// `error_rate` and `throughput` (completed in steady windows / `steady_seconds`).
+RunResult collect(const MetricSet& set, const Recorder& merged, double steady_seconds);
+
+}  // namespace perfgate::metrics

@@ -1,0 +1,489 @@
+// executor.cpp - Closed- and open-loop executors on one io_context per worker thread.
+//
+// Threading: each Worker owns an io_context, a Recorder and its users; everything about a user
+// happens on its worker's thread. The calling thread is the controller: it follows the stage plan
+// (closed loop), samples `sessions_held`, and ends the run. It talks to workers only by posting.
+#include "perfgate/load/executor.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "perfgate/metrics/catalog.hpp"
+
+namespace perfgate::load {
+namespace {
+
+namespace asio = boost::asio;
+using metrics::ErrorKind;
+using core::SteadyClock;
+using core::TimePoint;
+
+constexpr auto kControllerTick = std::chrono::milliseconds(10);
+constexpr auto kSessionSampleEvery = std::chrono::milliseconds(100);
+constexpr auto kStartRetryDelay = std::chrono::milliseconds(100);
+constexpr auto kCancelGrace = std::chrono::seconds(5);
+
+struct Ids {
+  metrics::MetricId latency = 0;
+  std::vector<metrics::MetricId> by_tag;    // latency{<tag_key>:<value>}
+  std::vector<metrics::MetricId> by_stage;  // latency{stage:<n>}, empty for one stage
+  metrics::MetricId sessions_held = 0;
+};
+
+struct Worker;
+
+// One user and its bookkeeping; lives on its worker's thread.
+struct UserSlot {
+  UserSlot(asio::io_context& io, std::uint64_t seed) : think(io), rng(seed) {}
+  std::unique_ptr<VirtualUser> user;
+  std::uint64_t position = 0;  // closed loop: the shard-local position in the ramp order
+  bool started = false;        // start() succeeded and stop() has not run
+  bool busy = false;           // an operation is in flight
+  bool stop_requested = false;
+  bool retired = false;
+  asio::steady_timer think;
+  std::mt19937_64 rng;
+};
+
+// State shared by the controller and all workers; written only before the run or atomically.
+struct Shared {
+  Workload& workload;
+  const LoadProfile& profile;
+  Ids ids;
+  std::vector<Window> steady;
+  TimePoint origin;
+  std::atomic<bool> ending{false};
+  std::atomic<bool> cancelling{false};  // past graceful_stop: users retire without stop()
+  std::atomic<std::int64_t> iterations_left{INT64_MAX};  // closed loop budget of this process
+  std::atomic<std::uint64_t> live_users{0};
+  std::atomic<std::uint64_t> sessions_open{0};
+  std::atomic<std::uint32_t> workers_done{0};  // open loop: workers whose schedule ended
+
+  bool is_steady(TimePoint at) const {
+    const auto t = at - origin;
+    for (const Window& w : steady) {
+      if (t >= w.begin && t < w.end) return true;
+    }
+    return false;
+  }
+};
+
+struct Worker {
+  Worker(Shared& shared, const metrics::MetricSet& set, std::uint32_t index,
+         std::int64_t exceedance_limit_ns)
+      : shared(shared),
+        recorder(set, shared.origin, exceedance_limit_ns),
+        index(index),
+        context{io, recorder, index},
+        arrival_timer(io) {}
+
+  Shared& shared;
+  asio::io_context io;
+  metrics::Recorder recorder;
+  std::uint32_t index;
+  WorkerContext context;
+  std::vector<std::unique_ptr<UserSlot>> users;
+  // Open loop.
+  std::optional<ArrivalSchedule> arrivals;
+  std::uint64_t arrivals_left = UINT64_MAX;
+  std::uint32_t slot_cap = 0;
+  std::vector<UserSlot*> free_slots;
+  asio::steady_timer arrival_timer;
+  TimePoint next_arrival;
+  std::thread thread;
+
+  // Records one finished operation that started at `began` (intended start in open loop).
+  void finish(TimePoint began, std::size_t stage, OperationResult r) {
+    if (!r.counted) return;
+    const TimePoint now = SteadyClock::now();
+    const std::int64_t latency = (now - began).count();
+    recorder.operation_finished(now, latency, r.error, shared.is_steady(now));
+    if (r.error != ErrorKind::kNone) return;
+    recorder.record(shared.ids.latency, latency);
+    if (r.tag < shared.ids.by_tag.size()) recorder.record(shared.ids.by_tag[r.tag], latency);
+    if (!shared.ids.by_stage.empty()) {
+      recorder.record(shared.ids.by_stage[std::min(stage, shared.ids.by_stage.size()) - 1],
+                      latency);
+    }
+  }
+
+  std::size_t stage_at(TimePoint t) const { return shared.profile.plan.stage_at(t - shared.origin); }
+
+  UserSlot& add_user(std::uint64_t position, std::uint64_t global_index) {
+    auto slot = std::make_unique<UserSlot>(io, shared.profile.seed * 7919 + global_index);
+    slot->position = position;
+    slot->user = shared.workload.make_user(context, global_index);
+    users.push_back(std::move(slot));
+    ++shared.live_users;
+    return *users.back();
+  }
+
+  void retire(UserSlot& u) {
+    if (u.retired) return;
+    u.retired = true;
+    if (u.started) --shared.sessions_open;
+    u.started = false;
+    --shared.live_users;
+  }
+
+  // ---- closed loop ----
+
+  void after_think(UserSlot& u) {
+    const auto& p = shared.profile;
+    Nanos pause = p.think_time_min;
+    if (p.think_time_max > p.think_time_min) {
+      std::uniform_int_distribution<std::int64_t> d(p.think_time_min.count(),
+                                                    p.think_time_max.count());
+      pause = Nanos(d(u.rng));
+    }
+    if (pause.count() == 0) {
+      asio::post(io, [this, &u] { turn(u); });
+      return;
+    }
+    u.think.expires_after(pause);
+    u.think.async_wait([this, &u](boost::system::error_code) { turn(u); });
+  }
+
+  void stop_user(UserSlot& u) {
+    if (!u.started || shared.cancelling.load(std::memory_order_relaxed)) {
+      retire(u);
+      return;
+    }
+    u.busy = true;
+    const TimePoint began = SteadyClock::now();
+    u.user->stop([this, &u, began](OperationResult r) {
+      u.busy = false;
+      finish(began, stage_at(began), r);
+      retire(u);
+    });
+  }
+
+  void turn(UserSlot& u) {
+    if (u.retired || u.busy) return;
+    if (u.stop_requested || shared.ending.load(std::memory_order_relaxed)) {
+      stop_user(u);
+      return;
+    }
+    const TimePoint began = SteadyClock::now();
+    u.busy = true;
+    if (!u.started) {
+      u.user->start([this, &u, began](OperationResult r) {
+        u.busy = false;
+        finish(began, stage_at(began), r);
+        if (r.error == ErrorKind::kNone) {
+          u.started = true;
+          ++shared.sessions_open;
+          asio::post(io, [this, &u] { turn(u); });
+        } else {
+          u.think.expires_after(kStartRetryDelay);
+          u.think.async_wait([this, &u](boost::system::error_code) { turn(u); });
+        }
+      });
+      return;
+    }
+    if (shared.iterations_left.fetch_sub(1, std::memory_order_relaxed) <= 0) {
+      u.busy = false;
+      shared.ending = true;
+      stop_user(u);
+      return;
+    }
+    u.user->iterate([this, &u, began](OperationResult r) {
+      u.busy = false;
+      finish(began, stage_at(began), r);
+      after_think(u);
+    });
+  }
+
+  // Controller request: make sure the user at `position` stops after its current operation.
+  void request_stop(std::uint64_t position) {
+    for (auto& slot : users) {
+      if (slot->position == position && !slot->stop_requested && !slot->retired) {
+        slot->stop_requested = true;
+        if (!slot->busy) {
+          slot->think.cancel();
+          UserSlot& u = *slot;
+          asio::post(io, [this, &u] { turn(u); });
+        }
+        return;
+      }
+    }
+  }
+
+  void request_stop_all() {
+    for (auto& slot : users) {
+      slot->stop_requested = true;
+      if (!slot->busy && !slot->retired) {
+        slot->think.cancel();
+        UserSlot& u = *slot;
+        asio::post(io, [this, &u] { turn(u); });
+      }
+    }
+    free_slots.clear();
+    arrival_timer.cancel();
+  }
+
+  void cancel_all() {
+    for (auto& slot : users) {
+      if (slot->busy) slot->user->cancel();
+    }
+  }
+
+  // ---- open loop ----
+
+  void schedule_next_arrival() {
+    if (arrivals_left == 0 || shared.ending.load(std::memory_order_relaxed)) {
+      ++shared.workers_done;
+      return;
+    }
+    const auto t = arrivals->next();
+    if (!t) {
+      ++shared.workers_done;
+      return;
+    }
+    next_arrival = shared.origin + *t;
+    arrival_timer.expires_at(next_arrival);
+    arrival_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec) {
+        ++shared.workers_done;
+        return;
+      }
+      on_arrival();
+    });
+  }
+
+  void on_arrival() {
+    // Every arrival whose intended time has passed starts now, stamped with its intended time:
+    // if this thread fell behind, the wait shows up in latency instead of being hidden.
+    const TimePoint now = SteadyClock::now();
+    while (!shared.ending.load(std::memory_order_relaxed)) {
+      dispatch(next_arrival);
+      --arrivals_left;
+      if (arrivals_left == 0) break;
+      const auto t = arrivals->next();
+      if (!t) {
+        arrivals_left = 0;
+        break;
+      }
+      next_arrival = shared.origin + *t;
+      if (next_arrival > now) {
+        arrival_timer.expires_at(next_arrival);
+        arrival_timer.async_wait([this](boost::system::error_code ec) {
+          if (ec) {
+            ++shared.workers_done;
+            return;
+          }
+          on_arrival();
+        });
+        return;
+      }
+    }
+    ++shared.workers_done;
+  }
+
+  void dispatch(TimePoint intended) {
+    UserSlot* slot = nullptr;
+    if (!free_slots.empty()) {
+      slot = free_slots.back();
+      free_slots.pop_back();
+    } else if (users.size() < slot_cap) {
+      slot = &add_user(users.size(), (users.size() * shared.profile.threads) + index);
+    } else {
+      recorder.operation_finished(intended, 0, ErrorKind::kDropped, shared.is_steady(intended));
+      return;
+    }
+    run_arrival(*slot, intended);
+  }
+
+  void run_arrival(UserSlot& u, TimePoint intended) {
+    u.busy = true;
+    if (!u.started) {
+      const TimePoint began = SteadyClock::now();
+      u.user->start([this, &u, began, intended](OperationResult r) {
+        finish(began, stage_at(began), r);
+        if (r.error != ErrorKind::kNone) {
+          // The arrival cannot run without a session: it fails with the start's error.
+          finish(intended, stage_at(intended), OperationResult{r.error, r.tag, true});
+          release(u);
+          return;
+        }
+        u.started = true;
+        ++shared.sessions_open;
+        iterate_arrival(u, intended);
+      });
+      return;
+    }
+    iterate_arrival(u, intended);
+  }
+
+  void iterate_arrival(UserSlot& u, TimePoint intended) {
+    u.user->iterate([this, &u, intended](OperationResult r) {
+      finish(intended, stage_at(intended), r);
+      release(u);
+    });
+  }
+
+  void release(UserSlot& u) {
+    u.busy = false;
+    if (shared.ending.load(std::memory_order_relaxed)) {
+      stop_user(u);
+      return;
+    }
+    free_slots.push_back(&u);
+  }
+};
+
+Ids declare_ids(Workload& workload, const LoadProfile& profile, metrics::MetricSet& set) {
+  Ids ids;
+  ids.latency = set.histogram("latency");
+  const std::string key = workload.tag_key();
+  if (!key.empty()) {
+    for (const std::string& v : workload.tag_values()) {
+      ids.by_tag.push_back(set.histogram(metrics::tagged("latency", key, v)));
+    }
+  }
+  if (profile.plan.stages().size() > 1) {
+    for (std::size_t s = 1; s <= profile.plan.stages().size(); ++s) {
+      ids.by_stage.push_back(set.histogram(metrics::tagged("latency", "stage", std::to_string(s))));
+    }
+  }
+  ids.sessions_held = set.histogram("sessions_held");
+  return ids;
+}
+
+}  // namespace
+
+ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::MetricSet& set,
+                    const RunOptions& options) {
+  LoadProfile profile = profile_in;
+  if (profile.threads == 0) profile.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (profile.shard.count == 0 || profile.shard.index >= profile.shard.count) {
+    throw std::invalid_argument("shard index must be below the shard count");
+  }
+  workload.declare(set);
+  Shared shared{workload, profile, declare_ids(workload, profile, set), profile.plan.steady_windows(),
+                SteadyClock::now() + std::chrono::milliseconds(20)};
+  const std::uint64_t shards = profile.shard.count;
+  if (profile.iterations) {
+    shared.iterations_left =
+        static_cast<std::int64_t>(share_of(*profile.iterations, shards, profile.shard.index));
+  }
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (std::uint32_t i = 0; i < profile.threads; ++i) {
+    workers.push_back(std::make_unique<Worker>(shared, set, i, options.exceedance_limit_ns));
+  }
+  metrics::Recorder controller(set, shared.origin);
+  const bool open = profile.kind == ExecutorKind::kOpenLoop;
+  if (open) {
+    const std::uint64_t stride = shards * profile.threads;
+    for (auto& w : workers) {
+      const std::uint64_t offset = profile.shard.index + shards * w->index;
+      w->arrivals.emplace(profile.plan, profile.spacing, profile.seed, stride, offset);
+      if (profile.iterations) w->arrivals_left = share_of(*profile.iterations, stride, offset);
+      const std::uint64_t share_cap =
+          share_of(share_of(profile.max_in_flight, shards, profile.shard.index), profile.threads,
+                   w->index);
+      w->slot_cap = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, share_cap));
+      Worker* wp = w.get();
+      asio::post(w->io, [wp] { wp->schedule_next_arrival(); });
+    }
+  }
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& w : workers) {
+    guards.emplace_back(w->io.get_executor());
+    Worker* wp = w.get();
+    w->thread = std::thread([wp] { wp->io.run(); });
+  }
+
+  // ---- controller ----
+  bool interrupted = false;
+  std::uint64_t active = 0;  // closed loop: users launched and not asked to stop (this shard)
+  std::uint64_t peak_sessions = 0;
+  TimePoint next_sample = shared.origin;
+  TimePoint tick = shared.origin;
+  std::this_thread::sleep_until(shared.origin);
+  for (;;) {
+    const TimePoint now = SteadyClock::now();
+    const Nanos t = now - shared.origin;
+    if (options.stop_requested && options.stop_requested->load()) {
+      interrupted = true;
+      break;
+    }
+    if (t >= profile.plan.total() || shared.ending.load()) break;
+    if (open && shared.workers_done.load() == workers.size()) break;
+    if (!open) {
+      const auto global = static_cast<std::uint64_t>(std::floor(profile.plan.value_at(t) + 1e-9));
+      const std::uint64_t mine = share_of(global, shards, profile.shard.index);
+      while (active < mine) {
+        const std::uint64_t position = active++;
+        Worker* w = workers[position % workers.size()].get();
+        const std::uint64_t global_index = profile.shard.index + shards * position;
+        asio::post(w->io, [w, position, global_index] {
+          UserSlot& u = w->add_user(position, global_index);
+          w->turn(u);
+        });
+      }
+      while (active > mine) {
+        const std::uint64_t position = --active;
+        Worker* w = workers[position % workers.size()].get();
+        asio::post(w->io, [w, position] { w->request_stop(position); });
+      }
+    }
+    if (now >= next_sample) {
+      const std::uint64_t held = shared.sessions_open.load();
+      controller.record(shared.ids.sessions_held, static_cast<std::int64_t>(held));
+      peak_sessions = std::max(peak_sessions, held);
+      next_sample += kSessionSampleEvery;
+    }
+    tick += kControllerTick;
+    std::this_thread::sleep_until(tick);
+  }
+  const TimePoint end_of_load = SteadyClock::now();
+
+  // ---- stop: graceful, then cancel ----
+  shared.ending = true;
+  for (auto& w : workers) {
+    Worker* wp = w.get();
+    asio::post(w->io, [wp] { wp->request_stop_all(); });
+  }
+  const TimePoint graceful_deadline =
+      SteadyClock::now() + (interrupted ? std::min<Nanos>(profile.graceful_stop,
+                                                          std::chrono::seconds(1))
+                                        : profile.graceful_stop);
+  while (shared.live_users.load() > 0 && SteadyClock::now() < graceful_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (shared.live_users.load() > 0) {
+    shared.cancelling = true;
+    for (auto& w : workers) {
+      Worker* wp = w.get();
+      asio::post(w->io, [wp] { wp->cancel_all(); });
+    }
+    const TimePoint cancel_deadline = SteadyClock::now() + kCancelGrace;
+    while (shared.live_users.load() > 0 && SteadyClock::now() < cancel_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  guards.clear();
+  for (auto& w : workers) {
+    if (shared.live_users.load() > 0) w->io.stop();  // a driver ignored cancel(): do not hang
+    w->thread.join();
+  }
+  const TimePoint finished = SteadyClock::now();
+
+  ExecutorOutcome outcome{std::move(controller), 0, 0, interrupted, peak_sessions};
+  for (auto& w : workers) outcome.recorder.merge(w->recorder);
+  outcome.steady_seconds = profile.plan.steady_seconds(end_of_load - shared.origin);
+  outcome.duration_s = std::chrono::duration<double>(finished - shared.origin).count();
+  // Users (and their sockets) must go before their io_context.
+  for (auto& w : workers) w->users.clear();
+  return outcome;
+}
+
+}  // namespace perfgate::load

@@ -1,0 +1,87 @@
+// catalog.cpp - The metric catalogue (DESIGN.md, "Metrics").
+#include "perfgate/metrics/catalog.hpp"
+
+#include <array>
+
+namespace perfgate::metrics {
+namespace {
+
+using core::Unit;
+constexpr auto H = MetricKind::kHistogram;
+constexpr auto R = MetricKind::kRate;
+constexpr auto kMost = Direction::kAtMost;
+constexpr auto kLeast = Direction::kAtLeast;
+
+constexpr std::array kCatalog{
+    MetricInfo{"latency", H, Unit::kDuration, kMost, 1,
+               "operation duration: intended start (open loop) or actual start (closed loop) to "
+               "last byte"},
+    MetricInfo{"connect", H, Unit::kDuration, kMost, 1, "TCP connect of a new connection"},
+    MetricInfo{"tls_handshake", H, Unit::kDuration, kMost, 1, "TLS handshake of a new connection"},
+    MetricInfo{"ttfb", H, Unit::kDuration, kMost, 1,
+               "request written to response header received"},
+    MetricInfo{"ttft", H, Unit::kDuration, kMost, 1,
+               "LLM: request sent to first non-empty content delta"},
+    MetricInfo{"itl", H, Unit::kDuration, kMost, 1,
+               "LLM: gap between consecutive content deltas, one sample per gap"},
+    MetricInfo{"tpot", H, Unit::kDuration, kMost, 1,
+               "LLM: (e2e - ttft) / (output_tokens - 1), one sample per request"},
+    MetricInfo{"e2e", H, Unit::kDuration, kMost, 1, "LLM: request sent to the end of the stream"},
+    MetricInfo{"output_tokens_per_s", H, Unit::kRate, kLeast, 1e-3,
+               "LLM: output tokens / e2e, per request"},
+    MetricInfo{"ws_connect", H, Unit::kDuration, kMost, 1,
+               "TCP connect + HTTP upgrade until the WebSocket is open"},
+    MetricInfo{"ws_rtt", H, Unit::kDuration, kMost, 1, "echo round trip of one message"},
+    MetricInfo{"broadcast_latency", H, Unit::kDuration, kMost, 1,
+               "publish to receipt, one sample per subscriber"},
+    MetricInfo{"broadcast_fanout", H, Unit::kDuration, kMost, 1, "publish to last receipt"},
+    MetricInfo{"sessions_held", H, Unit::kCount, kLeast, 1,
+               "concurrently open sessions with no unexpected close, sampled every 100 ms"},
+    MetricInfo{"txn", H, Unit::kDuration, kMost, 1, "DB: one transaction, begin to commit"},
+    MetricInfo{"recovery_time", H, Unit::kDuration, kMost, 1,
+               "after a spike ends, time until the p95 of a sliding 1 s window is back under its "
+               "limit"},
+    MetricInfo{"target_cpu", H, Unit::kPercent, kMost, 1e-6,
+               "CPU of the target process (user+sys) as a share of one core, sampled"},
+    MetricInfo{"target_rss", H, Unit::kBytes, kMost, 1, "resident memory of the target, sampled"},
+    MetricInfo{"loadgen_cpu", H, Unit::kPercent, kMost, 1e-6,
+               "CPU of perfgate itself (user+sys) as a share of one core, sampled"},
+    MetricInfo{"loadgen_rss", H, Unit::kBytes, kMost, 1,
+               "resident memory of perfgate itself, sampled"},
+    MetricInfo{"throughput", R, Unit::kRate, kLeast, 1,
+               "completed operations per second over the steady part of the run (ramps "
+               "excluded)"},
+    MetricInfo{"error_rate", R, Unit::kPercent, kMost, 1,
+               "failed / attempted operations (dropped arrivals count as failed)"},
+    MetricInfo{"auth_rejection_rate", R, Unit::kPercent, kLeast, 1,
+               "requests carrying an expired, revoked or invalid token that the service rejected "
+               "with 401, / such requests sent"},
+    MetricInfo{"goodput", R, Unit::kRate, kLeast, 1,
+               "requests per second that met every SLO named in the table"},
+};
+
+}  // namespace
+
+std::span<const MetricInfo> metric_catalog() { return kCatalog; }
+
+std::string_view base_name(std::string_view key) { return key.substr(0, key.find('{')); }
+
+const MetricInfo* find_metric(std::string_view key) {
+  const std::string_view base = base_name(key);
+  for (const MetricInfo& m : kCatalog) {
+    if (m.name == base) return &m;
+  }
+  return nullptr;
+}
+
+std::string tagged(std::string_view name, std::string_view tag, std::string_view value) {
+  std::string key(name);
+  key += '{';
+  key += tag;
+  key += ':';
+  key += value;
+  key += '}';
+  return key;
+}
+
+}  // namespace perfgate::metrics

@@ -1,0 +1,150 @@
+// histogram.cpp - Log-linear histogram: layout, percentiles, merge and JSON form.
+#include "perfgate/metrics/histogram.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace perfgate::metrics {
+namespace {
+
+int sub_bucket_bits_for(int digits) {
+  // Smallest k with 2^k >= 10^digits: relative bucket width 2^-k <= 10^-digits.
+  const double target = std::pow(10.0, digits);
+  int k = 0;
+  while (static_cast<double>(1ULL << k) < target) ++k;
+  return k;
+}
+
+}  // namespace
+
+Histogram::Histogram(int significant_digits, std::int64_t highest)
+    : digits_(significant_digits), highest_(highest) {
+  if (significant_digits < 1 || significant_digits > 5) {
+    throw std::invalid_argument("histogram significant digits must be in [1, 5]");
+  }
+  if (highest < 2) throw std::invalid_argument("histogram highest value must be >= 2");
+  sub_bucket_bits_ = sub_bucket_bits_for(significant_digits);
+  counts_.assign(index_of(highest_) + 1, 0);
+}
+
+std::int64_t Histogram::lowest_of(std::size_t index) const noexcept {
+  const std::size_t s = std::size_t{1} << sub_bucket_bits_;
+  if (index < 2 * s) return static_cast<std::int64_t>(index);
+  const std::size_t bucket = index / s - 1;
+  const std::size_t sub = index % s + s;
+  return static_cast<std::int64_t>(sub << bucket);
+}
+
+std::int64_t Histogram::highest_of(std::size_t index) const noexcept {
+  const std::size_t s = std::size_t{1} << sub_bucket_bits_;
+  if (index < 2 * s) return static_cast<std::int64_t>(index);
+  const std::size_t bucket = index / s - 1;
+  return lowest_of(index) + (std::int64_t{1} << bucket) - 1;
+}
+
+void Histogram::merge(const Histogram& other) {
+  if (other.digits_ != digits_ || other.highest_ != highest_) {
+    throw std::invalid_argument("cannot merge histograms of different layouts (digits " +
+                                std::to_string(digits_) + "/" + std::to_string(other.digits_) +
+                                ", highest " + std::to_string(highest_) + "/" +
+                                std::to_string(other.highest_) + ")");
+  }
+  for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
+  total_ += other.total_;
+  clamped_ += other.clamped_;
+  sum_ += other.sum_;
+  if (other.total_ != 0) {
+    min_ = std::min(min_, other.min_);
+    max_ = std::max(max_, other.max_);
+  }
+}
+
+void Histogram::reset() noexcept {
+  std::fill(counts_.begin(), counts_.end(), 0);
+  total_ = clamped_ = 0;
+  sum_ = 0;
+  min_ = INT64_MAX;
+  max_ = 0;
+}
+
+double Histogram::mean() const noexcept {
+  return total_ ? static_cast<double>(sum_ / static_cast<long double>(total_)) : 0.0;
+}
+
+std::int64_t Histogram::percentile(double p) const noexcept {
+  if (total_ == 0) return 0;
+  p = std::clamp(p, 0.0, 100.0);
+  // Nearest rank: the smallest sample with at least p% of all samples at or below it.
+  auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(total_)));
+  rank = std::clamp<std::uint64_t>(rank, 1, total_);
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    seen += counts_[i];
+    if (seen >= rank) {
+      const std::int64_t mid = lowest_of(i) + (highest_of(i) - lowest_of(i)) / 2;
+      return std::clamp(mid, min_, max_);
+    }
+  }
+  return max_;
+}
+
+std::uint64_t Histogram::count_at_or_below(std::int64_t value) const noexcept {
+  if (value < 0) return 0;
+  const std::size_t last = index_of(std::min(value, highest_));
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i <= last; ++i) n += counts_[i];
+  return n;
+}
+
+nlohmann::json Histogram::to_json() const {
+  nlohmann::json buckets = nlohmann::json::array();
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] != 0) buckets.push_back({i, counts_[i]});
+  }
+  return {{"significant_digits", digits_},
+          {"highest", highest_},
+          {"count", total_},
+          {"clamped", clamped_},
+          {"min", min()},
+          {"max", max()},
+          {"sum", static_cast<double>(sum_)},
+          {"buckets", std::move(buckets)}};
+}
+
+Histogram Histogram::from_json(const nlohmann::json& j) {
+  try {
+    Histogram h(j.at("significant_digits").get<int>(), j.at("highest").get<std::int64_t>());
+    std::uint64_t total = 0;
+    for (const auto& pair : j.at("buckets")) {
+      const auto index = pair.at(0).get<std::size_t>();
+      const auto count = pair.at(1).get<std::uint64_t>();
+      if (index >= h.counts_.size()) throw std::invalid_argument("bucket index out of range");
+      h.counts_[index] += count;
+      total += count;
+    }
+    if (total != j.at("count").get<std::uint64_t>()) {
+      throw std::invalid_argument("bucket counts do not add up to 'count'");
+    }
+    h.total_ = total;
+    h.clamped_ = j.value("clamped", std::uint64_t{0});
+    h.sum_ = j.at("sum").get<double>();
+    if (total != 0) {
+      h.min_ = j.at("min").get<std::int64_t>();
+      h.max_ = j.at("max").get<std::int64_t>();
+    }
+    return h;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("malformed histogram: ") + e.what());
+  }
+}
+
+bool operator==(const Histogram& a, const Histogram& b) {
+  return a.digits_ == b.digits_ && a.highest_ == b.highest_ && a.total_ == b.total_ &&
+         a.counts_ == b.counts_ && a.min() == b.min() && a.max() == b.max();
+}
+
+}  // namespace perfgate::metrics

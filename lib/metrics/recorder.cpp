@@ -1,0 +1,123 @@
+// recorder.cpp - MetricSet declarations and the per-thread Recorder.
+#include "perfgate/metrics/recorder.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "perfgate/metrics/catalog.hpp"
+
+namespace perfgate::metrics {
+namespace {
+
+template <class Vec>
+std::uint32_t find_or_add(Vec& names, std::string_view name) {
+  const auto it = std::find(names.begin(), names.end(), name);
+  if (it != names.end()) return static_cast<std::uint32_t>(it - names.begin());
+  names.emplace_back(name);
+  return static_cast<std::uint32_t>(names.size() - 1);
+}
+
+}  // namespace
+
+MetricId MetricSet::histogram(std::string_view key) {
+  const MetricInfo* info = find_metric(key);
+  if (info == nullptr || info->kind != MetricKind::kHistogram) {
+    throw std::invalid_argument("'" + std::string(key) + "' is not a histogram metric");
+  }
+  return find_or_add(histograms_, key);
+}
+
+CounterId MetricSet::counter(std::string_view name) { return find_or_add(counters_, name); }
+
+Recorder::Recorder(const MetricSet& set, core::TimePoint origin, std::int64_t exceedance_limit_ns)
+    : origin_(origin),
+      exceedance_limit_ns_(exceedance_limit_ns),
+      histograms_(set.histogram_keys().size()),
+      counters_(set.counter_names().size(), 0) {
+  series_.reserve(64);
+}
+
+SeriesPoint& Recorder::slot_at(core::TimePoint at) {
+  const auto second =
+      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(at - origin_).count());
+  // Slots are appended as time passes: one allocation a second at most, never per sample.
+  while (series_.empty() || series_.back().second < second) {
+    SeriesPoint point;
+    point.second = series_.empty() ? 0 : series_.back().second + 1;
+    series_.push_back(std::move(point));
+  }
+  if (series_.back().second == second) return series_.back();
+  // A sample stamped earlier than the newest slot (completions may finish out of order).
+  auto it = std::lower_bound(series_.begin(), series_.end(), second,
+                             [](const SeriesPoint& p, std::int64_t s) { return p.second < s; });
+  return *it;
+}
+
+void Recorder::note_time(core::TimePoint at, std::int64_t latency_ns, bool ok) {
+  SeriesPoint& point = slot_at(at);
+  if (ok) {
+    ++point.completed;
+    point.latency.record(latency_ns);
+  } else {
+    ++point.failed;
+  }
+  if (exceedance_limit_ns_ > 0) {
+    const auto slot = static_cast<std::size_t>(
+        std::max<std::int64_t>(0, (at - origin_).count() / kExceedanceSlotNs));
+    if (exceedance_.size() <= slot) exceedance_.resize(slot + 1);
+    ++exceedance_[slot].total;
+    // A failure counts as over the limit: it is no better than a slow answer.
+    if (!ok || latency_ns > exceedance_limit_ns_) ++exceedance_[slot].over;
+  }
+}
+
+void Recorder::operation_finished(core::TimePoint at, std::int64_t latency_ns, ErrorKind error,
+                                  bool steady) {
+  const bool ok = error == ErrorKind::kNone;
+  ++attempted_;
+  if (ok) {
+    ++completed_;
+    if (steady) ++steady_completed_;
+  } else {
+    ++failed_;
+    ++errors_[static_cast<std::size_t>(error)];
+  }
+  note_time(at, latency_ns, ok);
+}
+
+void Recorder::operation_failed_as(core::TimePoint at, std::string_view kind) {
+  ++attempted_;
+  ++failed_;
+  auto it = named_errors_.find(kind);
+  if (it == named_errors_.end()) it = named_errors_.emplace(std::string(kind), 0).first;
+  ++it->second;
+  note_time(at, 0, false);
+}
+
+void Recorder::merge(const Recorder& other) {
+  if (other.histograms_.size() > histograms_.size()) histograms_.resize(other.histograms_.size());
+  for (std::size_t i = 0; i < other.histograms_.size(); ++i) {
+    histograms_[i].merge(other.histograms_[i]);
+  }
+  if (other.counters_.size() > counters_.size()) counters_.resize(other.counters_.size(), 0);
+  for (std::size_t i = 0; i < other.counters_.size(); ++i) counters_[i] += other.counters_[i];
+  for (std::size_t i = 0; i < kErrorKindCount; ++i) errors_[i] += other.errors_[i];
+  for (const auto& [kind, n] : other.named_errors_) named_errors_[kind] += n;
+  for (const SeriesPoint& p : other.series_) {
+    SeriesPoint& mine = slot_at(origin_ + std::chrono::seconds(p.second));
+    mine.completed += p.completed;
+    mine.failed += p.failed;
+    mine.latency.merge(p.latency);
+  }
+  if (other.exceedance_.size() > exceedance_.size()) exceedance_.resize(other.exceedance_.size());
+  for (std::size_t i = 0; i < other.exceedance_.size(); ++i) {
+    exceedance_[i].total += other.exceedance_[i].total;
+    exceedance_[i].over += other.exceedance_[i].over;
+  }
+  attempted_ += other.attempted_;
+  completed_ += other.completed_;
+  failed_ += other.failed_;
+  steady_completed_ += other.steady_completed_;
+}
+
+}  // namespace perfgate::metrics

@@ -1,0 +1,182 @@
+// run_result.cpp - RunResult assembly and its results-file JSON.
+#include "perfgate/metrics/run_result.hpp"
+
+#include <stdexcept>
+
+#include "perfgate/metrics/catalog.hpp"
+
+namespace perfgate::metrics {
+namespace {
+
+nlohmann::json histogram_summary(const std::string& key, const Histogram& h) {
+  const MetricInfo* info = find_metric(key);
+  const double scale = info ? info->scale : 1.0;
+  const auto v = [scale](std::int64_t x) { return static_cast<double>(x) * scale; };
+  return {{"count", h.count()},
+          {"min", v(h.min())},
+          {"max", v(h.max())},
+          {"mean", h.mean() * scale},
+          {"p50", v(h.percentile(50))},
+          {"p90", v(h.percentile(90))},
+          {"p95", v(h.percentile(95))},
+          {"p99", v(h.percentile(99))},
+          {"p999", v(h.percentile(99.9))},
+          {"unit", info ? core::unit_name(info->unit) : "count"},
+          {"histogram", h.to_json()}};
+}
+
+}  // namespace
+
+std::uint64_t RunResult::samples() const {
+  const auto it = histograms.find("latency");
+  return it != histograms.end() ? it->second.count() : attempted;
+}
+
+nlohmann::json RunResult::to_json() const {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& [key, h] : histograms) metrics[key] = histogram_summary(key, h);
+  for (const auto& [key, r] : rates) {
+    const MetricInfo* info = find_metric(key);
+    metrics[key] = {{"count", r.samples},
+                    {"value", r.value()},
+                    {"numerator", r.numerator},
+                    {"denominator", r.denominator},
+                    {"unit", info ? core::unit_name(info->unit) : "count"}};
+  }
+  nlohmann::json series_json = nlohmann::json::array();
+  for (const SeriesPoint& p : series) {
+    series_json.push_back({{"t", p.second},
+                           {"completed", p.completed},
+                           {"failed", p.failed},
+                           {"p95", p.latency.percentile(95)},
+                           {"latency", p.latency.to_json()}});
+  }
+  nlohmann::json rules = nlohmann::json::array();
+  for (const ThresholdOutcome& t : thresholds) {
+    rules.push_back({{"metric", t.metric},
+                     {"statistic", t.statistic},
+                     {"comparison", t.comparison},
+                     {"limit", t.limit},
+                     {"measured", t.measured ? nlohmann::json(*t.measured) : nlohmann::json()},
+                     {"samples", t.samples},
+                     {"passed", t.passed},
+                     {"tier", t.tier},
+                     {"note", t.note}});
+  }
+  return {{"schema_version", kResultsSchemaVersion},
+          {"suite", suite},
+          {"scenario", scenario},
+          {"profile", profile},
+          {"passed", passed},
+          {"interrupted", interrupted},
+          {"started_at", started_at_ms},
+          {"ended_at", ended_at_ms},
+          {"duration_s", duration_s},
+          {"shard", {{"index", shard.index}, {"count", shard.count}}},
+          {"min_samples", min_samples},
+          {"samples", samples()},
+          {"operations", {{"attempted", attempted}, {"completed", completed}, {"failed", failed}}},
+          {"metrics", std::move(metrics)},
+          {"errors", errors},
+          {"counters", counters},
+          {"series", std::move(series_json)},
+          {"thresholds", std::move(rules)},
+          {"best_tier", best_tier},
+          {"context", context}};
+}
+
+RunResult RunResult::from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("schema_version")) {
+    throw std::invalid_argument("not a perfgate results file (no schema_version)");
+  }
+  const int version = j.at("schema_version").is_number_integer() ? j.at("schema_version").get<int>() : -1;
+  if (version != kResultsSchemaVersion) {
+    throw std::invalid_argument("unsupported schema_version " + j.at("schema_version").dump() +
+                                " (this perfgate reads version " +
+                                std::to_string(kResultsSchemaVersion) + ")");
+  }
+  try {
+    RunResult r;
+    r.suite = j.at("suite").get<std::string>();
+    r.scenario = j.at("scenario").get<std::string>();
+    r.profile = j.at("profile").get<std::string>();
+    r.passed = j.at("passed").get<bool>();
+    r.interrupted = j.at("interrupted").get<bool>();
+    r.started_at_ms = j.at("started_at").get<std::int64_t>();
+    r.ended_at_ms = j.at("ended_at").get<std::int64_t>();
+    r.duration_s = j.at("duration_s").get<double>();
+    r.shard.index = j.at("shard").at("index").get<int>();
+    r.shard.count = j.at("shard").at("count").get<int>();
+    r.min_samples = j.value("min_samples", std::uint64_t{0});
+    const auto& ops = j.at("operations");
+    r.attempted = ops.at("attempted").get<std::uint64_t>();
+    r.completed = ops.at("completed").get<std::uint64_t>();
+    r.failed = ops.at("failed").get<std::uint64_t>();
+    for (const auto& [key, m] : j.at("metrics").items()) {
+      if (m.contains("histogram")) {
+        r.histograms.emplace(key, Histogram::from_json(m.at("histogram")));
+      } else {
+        r.rates[key] = RateFigure{m.at("numerator").get<double>(), m.at("denominator").get<double>(),
+                                  m.at("count").get<std::uint64_t>()};
+      }
+    }
+    r.errors = j.at("errors").get<std::map<std::string, std::uint64_t>>();
+    r.counters = j.value("counters", std::map<std::string, std::uint64_t>{});
+    for (const auto& p : j.at("series")) {
+      SeriesPoint point;
+      point.second = p.at("t").get<std::int64_t>();
+      point.completed = p.at("completed").get<std::uint64_t>();
+      point.failed = p.at("failed").get<std::uint64_t>();
+      point.latency = Histogram::from_json(p.at("latency"));
+      r.series.push_back(std::move(point));
+    }
+    for (const auto& t : j.at("thresholds")) {
+      ThresholdOutcome o;
+      o.metric = t.at("metric").get<std::string>();
+      o.statistic = t.at("statistic").get<std::string>();
+      o.comparison = t.value("comparison", "");
+      o.limit = t.at("limit").get<double>();
+      if (!t.at("measured").is_null()) o.measured = t.at("measured").get<double>();
+      o.samples = t.at("samples").get<std::uint64_t>();
+      o.passed = t.at("passed").get<bool>();
+      o.tier = t.at("tier").get<std::string>();
+      o.note = t.value("note", "");
+      r.thresholds.push_back(std::move(o));
+    }
+    r.best_tier = j.value("best_tier", "");
+    r.context = j.value("context", nlohmann::json::object());
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("malformed results file: ") + e.what());
+  }
+}
+
+RunResult collect(const MetricSet& set, const Recorder& merged, double steady_seconds) {
+  RunResult r;
+  for (std::size_t i = 0; i < set.histogram_keys().size(); ++i) {
+    const Histogram& h = merged.histograms()[i];
+    if (h.count() != 0 || set.histogram_keys()[i] == "latency") {
+      r.histograms.emplace(set.histogram_keys()[i], h);
+    }
+  }
+  for (std::size_t i = 0; i < set.counter_names().size(); ++i) {
+    r.counters[set.counter_names()[i]] = merged.counters()[i];
+  }
+  for (std::size_t k = 1; k < kErrorKindCount; ++k) {
+    if (merged.errors()[k] != 0) {
+      r.errors[std::string(error_kind_name(static_cast<ErrorKind>(k)))] = merged.errors()[k];
+    }
+  }
+  for (const auto& [kind, n] : merged.named_errors()) r.errors[kind] += n;
+  r.attempted = merged.attempted();
+  r.completed = merged.completed();
+  r.failed = merged.failed();
+  r.series = merged.series();
+  r.rates["error_rate"] = RateFigure{static_cast<double>(r.failed),
+                                     static_cast<double>(r.attempted), r.attempted};
+  r.rates["throughput"] = RateFigure{static_cast<double>(merged.steady_completed()),
+                                     steady_seconds, merged.steady_completed()};
+  return r;
+}
+
+}  // namespace perfgate::metrics

@@ -1,0 +1,72 @@
+// results_file.cpp - Atomic results files.
+#include "perfgate/report/results_file.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "perfgate/core/error.hpp"
+
+namespace perfgate::report {
+
+namespace fs = std::filesystem;
+
+std::string results_path(const std::string& dir, const metrics::RunResult& r) {
+  std::string name = r.scenario;
+  if (r.shard.count > 1) name += fmt::format(".shard-{}-of-{}", r.shard.index, r.shard.count);
+  return (fs::path(dir) / r.suite / (name + ".json")).string();
+}
+
+void ensure_writable_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw core::IoError(fmt::format("results folder '{}' cannot be created: {}", dir, ec.message()));
+  const fs::path probe = fs::path(dir) / fmt::format(".perfgate-write-test-{}", ::getpid());
+  {
+    std::ofstream out(probe);
+    out << "ok";
+    if (!out) throw core::IoError(fmt::format("results folder '{}' is not writable", dir));
+  }
+  fs::remove(probe, ec);
+}
+
+std::string write_results(const std::string& dir, const metrics::RunResult& result) {
+  const fs::path path = results_path(dir, result);
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) throw core::IoError(fmt::format("cannot create '{}': {}", path.parent_path().string(), ec.message()));
+  const fs::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << result.to_json().dump(1) << '\n';
+    out.flush();
+    if (!out) throw core::IoError(fmt::format("cannot write results file '{}'", tmp.string()));
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) throw core::IoError(fmt::format("cannot move '{}' to '{}': {}", tmp.string(), path.string(), ec.message()));
+  return path.string();
+}
+
+metrics::RunResult read_results(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw core::IoError(fmt::format("{}: cannot read results file", path));
+  std::stringstream b;
+  b << in.rdbuf();
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(b.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw core::IoError(fmt::format("{}: not a complete JSON document (truncated?): {}", path, e.what()));
+  }
+  try {
+    return metrics::RunResult::from_json(doc);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+}  // namespace perfgate::report
