@@ -1,0 +1,70 @@
+# perfgate's CTest helpers: the one way tests, fixtures and suites are registered.
+#
+#   perfgate_add_unit_test(NAME <name> SOURCES ... [LIBS ...])        label: unit
+#   perfgate_add_integration_test(NAME <name> SOURCES ... [LIBS ...]) label: integration
+#   perfgate_add_reference_fixture()   fixture "reference": starts/stops perfgate-reference
+#   perfgate_add_suite(NAME <suite> SOURCES ... LABELS <area> [FIXTURES ...] [TIMEOUT s])
+#       label: performance + <area>; one RESOURCE_LOCK for all suites so two never overlap.
+
+include(GoogleTest)
+
+set(PERFGATE_FIXTURE_DIR ${PROJECT_BINARY_DIR}/fixtures)
+set(PERFGATE_RESULTS_DIR ${PROJECT_BINARY_DIR}/perf-results)
+
+function(perfgate__add_gtest kind name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main
+                        perfgate_warnings)
+  target_compile_definitions(${name} PRIVATE
+    PERFGATE_REFERENCE_BIN="$<TARGET_FILE:perfgate-reference>"
+    PERFGATE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 60)
+  endif()
+  gtest_discover_tests(${name} TEST_PREFIX "${kind}." DISCOVERY_TIMEOUT 30
+                       PROPERTIES LABELS ${kind} TIMEOUT ${ARG_TIMEOUT})
+endfunction()
+
+function(perfgate_add_unit_test)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;LIBS" ${ARGN})
+  perfgate__add_gtest(unit ${ARG_NAME} SOURCES ${ARG_SOURCES} LIBS ${ARG_LIBS} TIMEOUT 30)
+endfunction()
+
+function(perfgate_add_integration_test)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;LIBS" ${ARGN})
+  perfgate__add_gtest(integration ${ARG_NAME} SOURCES ${ARG_SOURCES} LIBS ${ARG_LIBS} TIMEOUT 120)
+  add_dependencies(${ARG_NAME} perfgate-reference)
+endfunction()
+
+# Starts perfgate-reference on a free loopback port before the suites that need it and stops it
+# after; the suites find it through ${PERFGATE_FIXTURE_DIR}/reference/targets.json.
+function(perfgate_add_reference_fixture)
+  set(dir ${PERFGATE_FIXTURE_DIR}/reference)
+  add_test(NAME fixture.reference.start
+           COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh start ${dir}
+                   $<TARGET_FILE:perfgate-reference> --threads 2)
+  add_test(NAME fixture.reference.stop
+           COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh stop ${dir})
+  set_tests_properties(fixture.reference.start PROPERTIES FIXTURES_SETUP reference
+                       LABELS "performance;fixture" TIMEOUT 30)
+  set_tests_properties(fixture.reference.stop PROPERTIES FIXTURES_CLEANUP reference
+                       LABELS "performance;fixture" TIMEOUT 30)
+endfunction()
+
+function(perfgate_add_suite)
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;LABELS;FIXTURES" ${ARGN})
+  set(program ${ARG_NAME}_suite)
+  add_executable(${program} ${ARG_SOURCES})
+  target_link_libraries(${program} PRIVATE perfgate::gtest perfgate_warnings)
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 600)
+  endif()
+  add_test(NAME performance.${ARG_NAME} COMMAND ${program})
+  set_tests_properties(performance.${ARG_NAME} PROPERTIES
+    LABELS "performance;${ARG_LABELS}"
+    FIXTURES_REQUIRED "${ARG_FIXTURES}"
+    RESOURCE_LOCK perfgate_performance
+    TIMEOUT ${ARG_TIMEOUT}
+    ENVIRONMENT "PERFGATE_EMBEDDED_TARGETS=${PERFGATE_FIXTURE_DIR}/reference/targets.json")
+endfunction()

@@ -1,0 +1,63 @@
+// concurrent_users_suite - How the target behaves as many users log in, browse and leave.
+// Loads and limits: thresholds/concurrent_users.json.
+#include "flows.hpp"
+#include "perfgate/gtest/matchers.hpp"
+#include "perfgate/gtest/suite.hpp"
+
+namespace perfgate::suites::concurrent_users {
+namespace {
+
+using gtest::MeetsThresholds;
+
+class ConcurrentUsers : public gtest::SuiteTest {
+ protected:
+  metrics::RunResult run_flow(const std::string& scenario, const http::Flow& flow) {
+    http::FlowWorkload workload(url("http"), client_options(scenario, "http"), flow);
+    return run(scenario, workload);
+  }
+};
+
+// Users are added step by step; the p95 of every stage stays within bounds.
+TEST_F(ConcurrentUsers, GradualRampUp) {
+  EXPECT_THAT(run_flow("gradual_ramp_up", browsing_user()), MeetsThresholds());
+}
+
+// A constant population for the whole run: latency, error rate and throughput.
+TEST_F(ConcurrentUsers, SustainedLoad) {
+  EXPECT_THAT(run_flow("sustained_load", browsing_user()), MeetsThresholds());
+}
+
+// The profile's peak population, every user logged in and holding its session.
+TEST_F(ConcurrentUsers, PeakUsers) {
+  EXPECT_THAT(run_flow("peak_users", browsing_user()), MeetsThresholds());
+}
+
+// Login, token, profile reads and updates, logout; revoked, expired and invalid tokens must be
+// refused (auth_rejection_rate).
+TEST_F(ConcurrentUsers, SessionManagement) {
+  EXPECT_THAT(run_flow("session_management", session_lifecycle_user()), MeetsThresholds());
+}
+
+// Behaviours by weight with think time, each with its own latency figures.
+TEST_F(ConcurrentUsers, WeightedBehaviour) {
+  EXPECT_THAT(run_flow("weighted_behaviour", weighted_user()), MeetsThresholds());
+}
+
+// CPU and memory of the target and of perfgate itself while under load.
+TEST_F(ConcurrentUsers, ResourceUsage) {
+  if (!target("http").pid) {
+    GTEST_SKIP() << "target_cpu and target_rss need a target on this machine with a known pid "
+                    "(the reference service started by ctest has one)";
+  }
+  EXPECT_THAT(run_flow("resource_usage", browsing_user()), MeetsThresholds());
+}
+
+// A sudden spike of users, then back to normal: how long until p95 is back under its limit.
+TEST_F(ConcurrentUsers, SpikeRecovery) {
+  EXPECT_THAT(run_flow("spike_recovery", browsing_user()), MeetsThresholds());
+}
+
+}  // namespace
+}  // namespace perfgate::suites::concurrent_users
+
+PERFGATE_SUITE_MAIN("concurrent_users", "http")

@@ -1,0 +1,223 @@
+// thresholds_test - Unit tests for lib/config/thresholds.cpp and evaluate.cpp: the table format,
+// every kind of malformed table (each error message checked) and judging results.
+#include "perfgate/config/thresholds.hpp"
+
+#include <gtest/gtest.h>
+
+namespace perfgate::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* kGoodTable = R"j({
+  "suite": "demo",
+  "profiles": { "strict": { "gate": "good" } },
+  "scenarios": {
+    "steady": {
+      "load": {
+        "ci": { "executor": "open_loop", "rate": "20/s", "duration": "20s", "max_in_flight": 64,
+                "spacing": "poisson", "request_timeout": "2s" },
+        "strict": { "executor": "closed_loop", "users": 10, "duration": "1m", "think_time": ["50ms", "150ms"] }
+      },
+      "thresholds": {
+        "latency": { "p(95)": { "excellent": "150ms", "good": "300ms", "acceptable": "600ms" } },
+        "latency{stage:*}": { "p(99.9)": { "good": "1s", "acceptable": "2s" } },
+        "error_rate": { "rate": { "good": "0.5%", "acceptable": "1%" } },
+        "throughput": { "rate": { "good": "30/s", "acceptable": "15/s" } }
+      },
+      "min_samples": 200
+    }
+  }
+})j";
+
+TEST(ThresholdTableTest, ParsesLoadsRulesAndProfiles) {
+  const ThresholdTable t = parse_table(kGoodTable, "demo.json", "ci");
+  const ScenarioConfig& s = t.scenario("steady");
+  EXPECT_EQ(s.load.kind, load::ExecutorKind::kOpenLoop);
+  EXPECT_DOUBLE_EQ(s.load.plan.value_at(1s), 20.0);
+  EXPECT_EQ(s.load.plan.total(), 20s);
+  EXPECT_EQ(s.load.spacing, load::Spacing::kPoisson);
+  EXPECT_EQ(s.load.max_in_flight, 64u);
+  EXPECT_EQ(s.request_timeout, 2s);
+  EXPECT_EQ(s.min_samples, 200u);
+  ASSERT_EQ(s.rules.size(), 4u);
+  EXPECT_EQ(s.rules[0].metric, "error_rate");
+  EXPECT_EQ(s.rules[1].metric, "latency");
+  EXPECT_DOUBLE_EQ(s.rules[1].limits.at(Tier::kAcceptable), 600e6);
+  EXPECT_EQ(s.rules[3].direction, metrics::Direction::kAtLeast);  // throughput: fixed by the metric
+  EXPECT_EQ(s.gate, Tier::kAcceptable);
+
+  const ThresholdTable strict = parse_table(kGoodTable, "demo.json", "strict");
+  EXPECT_EQ(strict.scenario("steady").gate, Tier::kGood);
+  EXPECT_EQ(strict.scenario("steady").load.think_time_max, 150ms);
+  EXPECT_THROW(t.scenario("nope"), ConfigError);
+}
+
+struct Malformed {
+  std::string name;
+  std::string text;
+  std::string message;  // the full what(): file, JSON path and expectation
+};
+
+// A valid table with one piece replaced.
+std::string table_with(const std::string& thresholds, const std::string& load =
+    R"j({ "ci": { "executor": "closed_loop", "users": 5, "duration": "10s" } })j") {
+  return R"j({"suite": "demo", "scenarios": {"s": {"load": )j" + load + R"j(, "thresholds": )j" +
+         thresholds + "}}}";
+}
+
+const std::string kRule = R"j({ "latency": { "p(95)": { "acceptable": "300ms" } } })j";
+
+class MalformedTableTest : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(MalformedTableTest, NamesFilePathAndExpectation) {
+  try {
+    parse_table(GetParam().text, "t.json", "ci");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), GetParam().message);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Tables, MalformedTableTest,
+    ::testing::Values(
+        Malformed{"MalformedJson", R"j({"suite": "x", )j",
+                  "t.json: /: malformed JSON: [json.exception.parse_error.101] parse error at line 1, column 16: syntax error while parsing object key - unexpected end of input; expected string literal"},
+        Malformed{"NotAnObject", "[]", "t.json: /: expected a threshold table (a JSON object), got []"},
+        Malformed{"UnknownTopLevelKey", R"j({"suite": "x", "scenarios": {}, "sceanrios": {}})j",
+                  "t.json: /sceanrios: unknown key 'sceanrios' (expected one of: suite, description, profiles, scenarios)"},
+        Malformed{"EmptyTable", R"j({"suite": "x", "scenarios": {}})j",
+                  "t.json: /scenarios: expected at least one scenario (the table is empty)"},
+        Malformed{"UnknownMetric", table_with(R"j({ "latncy": { "p(95)": { "acceptable": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latncy: unknown metric 'latncy' (expected one of: latency, connect, tls_handshake, ttfb, ttft, itl, tpot, e2e, output_tokens_per_s, ws_connect, ws_rtt, broadcast_latency, broadcast_fanout, sessions_held, txn, recovery_time, target_cpu, target_rss, loadgen_cpu, loadgen_rss, throughput, error_rate, auth_rejection_rate, goodput)"},
+        Malformed{"UnknownStatistic", table_with(R"j({ "latency": { "p95": { "acceptable": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p95: unknown statistic 'p95' for histogram metric 'latency' (expected p(N) with 0 < N <= 100, avg, min, max or count)"},
+        Malformed{"PercentileOutOfRange", table_with(R"j({ "latency": { "p(101)": { "acceptable": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(101): unknown statistic 'p(101)' for histogram metric 'latency' (expected p(N) with 0 < N <= 100, avg, min, max or count)"},
+        Malformed{"RateStatisticOnHistogram", table_with(R"j({ "error_rate": { "p(95)": { "acceptable": "1%" } } })j"),
+                  "t.json: /scenarios/s/thresholds/error_rate/p(95): unknown statistic 'p(95)' for rate metric 'error_rate' (expected rate or count)"},
+        Malformed{"BadUnit", table_with(R"j({ "latency": { "p(95)": { "acceptable": "300" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration like \"300ms\": invalid duration '300': expected a number followed by ns, us, ms, s, m or h (e.g. 250ms)"},
+        Malformed{"NumberInsteadOfText", table_with(R"j({ "latency": { "p(95)": { "acceptable": 1e300 } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration like \"300ms\", got 1e+300"},
+        Malformed{"AbsurdDuration", table_with(R"j({ "latency": { "p(95)": { "acceptable": "99999999999999999999h" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration like \"300ms\": invalid duration '99999999999999999999h': number out of range"},
+        Malformed{"UnknownTier", table_with(R"j({ "latency": { "p(95)": { "fine": "1s", "acceptable": "2s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95)/fine: unknown tier 'fine' (expected excellent, good or acceptable)"},
+        Malformed{"MissingGatingTier", table_with(R"j({ "latency": { "p(95)": { "good": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95): expected a limit for the gating tier 'acceptable'"},
+        Malformed{"TiersOutOfOrder", table_with(R"j({ "latency": { "p(95)": { "excellent": "500ms", "good": "300ms", "acceptable": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95): tiers out of order: expected excellent <= good <= acceptable (lower is better for 'latency'), got excellent 500.00ms and good 300.00ms"},
+        Malformed{"TiersOutOfOrderAtLeast", table_with(R"j({ "throughput": { "rate": { "good": "10/s", "acceptable": "20/s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/throughput/rate: tiers out of order: expected excellent >= good >= acceptable (higher is better for 'throughput'), got good 10.0/s and acceptable 20.0/s"},
+        Malformed{"NoRules", table_with("{}"), "t.json: /scenarios/s/thresholds: expected at least one threshold rule"},
+        Malformed{"MissingProfile", table_with(kRule, R"j({ "nightly": { "executor": "closed_loop", "users": 5, "duration": "10s" } })j"),
+                  "t.json: /scenarios/s/load: missing load for profile 'ci' (this scenario has: nightly)"},
+        Malformed{"UnknownExecutor", table_with(kRule, R"j({ "ci": { "executor": "fast", "users": 5, "duration": "10s" } })j"),
+                  "t.json: /scenarios/s/load/ci/executor: expected \"closed_loop\" or \"open_loop\", got \"fast\""},
+        Malformed{"ZeroRate", table_with(kRule, R"j({ "ci": { "executor": "open_loop", "rate": "0/s", "duration": "10s" } })j"),
+                  "t.json: /scenarios/s/load/ci/rate: expected a rate above zero"},
+        Malformed{"NegativeRate", table_with(kRule, R"j({ "ci": { "executor": "open_loop", "rate": "-5/s", "duration": "10s" } })j"),
+                  "t.json: /scenarios/s/load/ci/rate: expected a rate like \"20/s\": invalid rate '-5/s': expected a number followed by /s, /m or /h (e.g. 20/s)"},
+        Malformed{"UsersOnOpenLoop", table_with(kRule, R"j({ "ci": { "executor": "open_loop", "users": 5, "duration": "10s" } })j"),
+                  "t.json: /scenarios/s/load/ci/users: 'users' does not apply to executor open_loop (use 'rate')"},
+        Malformed{"NoEnd", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5 } })j"),
+                  "t.json: /scenarios/s/load/ci: expected \"duration\", \"iterations\" or both: a run must end"},
+        Malformed{"TypoInLoad", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5, "duraton": "10s" } })j"),
+                  "t.json: /scenarios/s/load/ci/duraton: unknown key 'duraton' (expected one of: executor, users, rate, stages, start_users, start_rate, duration, iterations, think_time, spacing, max_in_flight, graceful_stop, threads, seed, connect_timeout, request_timeout)"},
+        Malformed{"FractionalUsers", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 2.5, "duration": "10s" } })j"),
+                  "t.json: /scenarios/s/load/ci/users: expected a number of users (a whole number from 0 to 10000000), got 2.5"},
+        Malformed{"StageWithoutTarget", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "stages": [{ "duration": "5s" }] } })j"),
+                  "t.json: /scenarios/s/load/ci/stages/0: expected a stage with \"duration\" and \"users\""},
+        Malformed{"ThinkTimeRangeBackwards", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5, "duration": "10s", "think_time": ["2s", "1s"] } })j"),
+                  "t.json: /scenarios/s/load/ci/think_time: expected min <= max"},
+        Malformed{"BadMetricKey", table_with(R"j({ "latency{stage}": { "p(95)": { "acceptable": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency{stage}: expected a metric key like \"latency\" or \"latency{stage:2}\", got \"latency{stage}\""}),
+    [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.name; });
+
+TEST(ThresholdTableTest, UnreadableFileNamesThePath) {
+  try {
+    load_table("/nonexistent/thresholds.json", "ci");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/thresholds.json: /: cannot read the file (does it exist?)");
+  }
+}
+
+metrics::RunResult result_with_latencies(std::int64_t each_ns, std::uint64_t n) {
+  metrics::RunResult r;
+  metrics::Histogram h;
+  for (std::uint64_t i = 0; i < n; ++i) h.record(each_ns);
+  r.histograms["latency"] = h;
+  r.histograms["latency{stage:1}"] = h;
+  metrics::Histogram slow;
+  for (std::uint64_t i = 0; i < n; ++i) slow.record(each_ns * 20);
+  r.histograms["latency{stage:2}"] = slow;
+  r.attempted = n;
+  r.completed = n;
+  r.rates["error_rate"] = {0, static_cast<double>(n), n};
+  r.rates["throughput"] = {static_cast<double>(n), 10, n};
+  return r;
+}
+
+TEST(EvaluateTest, NamesTheBestTierAndPassesOnTheGate) {
+  const ThresholdTable table = parse_table(kGoodTable, "demo.json", "ci");
+  const ScenarioConfig& s = table.scenario("steady");
+  metrics::RunResult r = result_with_latencies(200'000'000, 300);  // 200 ms; stage 2 at 2 s
+  r.histograms.erase("latency{stage:2}");
+  evaluate(s, r);
+  EXPECT_TRUE(r.passed);
+  ASSERT_EQ(r.thresholds.size(), 5u);  // 4 rules (the stage wildcard matched one key) + samples
+  EXPECT_EQ(r.thresholds[1].metric, "latency");
+  EXPECT_EQ(r.thresholds[1].tier, "good");
+  EXPECT_EQ(r.thresholds[3].metric, "throughput");
+  EXPECT_EQ(r.thresholds[3].tier, "good");
+  EXPECT_EQ(r.best_tier, "good");
+}
+
+TEST(EvaluateTest, WildcardChecksEveryStageAndFailureSaysWhy) {
+  const ThresholdTable table = parse_table(kGoodTable, "demo.json", "ci");
+  const ScenarioConfig& s = table.scenario("steady");
+  metrics::RunResult r = result_with_latencies(200'000'000, 300);
+  evaluate(s, r);
+  EXPECT_FALSE(r.passed);
+  const auto& stage2 = r.thresholds[3];
+  EXPECT_EQ(stage2.metric, "latency{stage:2}");
+  EXPECT_FALSE(stage2.passed);
+  EXPECT_EQ(stage2.tier, "none");
+  EXPECT_DOUBLE_EQ(*stage2.measured, 4e9);
+  EXPECT_DOUBLE_EQ(stage2.limit, 2e9);
+  EXPECT_TRUE(r.thresholds[2].passed);  // stage 1 is fine
+}
+
+TEST(EvaluateTest, TooFewSamplesFails) {
+  const ThresholdTable table = parse_table(kGoodTable, "demo.json", "ci");
+  const ScenarioConfig& s = table.scenario("steady");
+  metrics::RunResult r = result_with_latencies(1'000'000, 10);
+  r.histograms.erase("latency{stage:2}");
+  evaluate(s, r);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.thresholds.back().metric, "samples");
+  EXPECT_EQ(r.thresholds.back().note, "fewer samples than min_samples");
+}
+
+TEST(EvaluateTest, MissingMetricAndInterruptedRunsFail) {
+  const ThresholdTable table = parse_table(kGoodTable, "demo.json", "ci");
+  const ScenarioConfig& s = table.scenario("steady");
+  metrics::RunResult r = result_with_latencies(1'000'000, 500);
+  r.histograms.erase("latency{stage:2}");
+  r.rates.erase("throughput");
+  evaluate(s, r);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.thresholds[3].note, "no samples");
+
+  metrics::RunResult ok = result_with_latencies(1'000'000, 500);
+  ok.histograms.erase("latency{stage:2}");
+  ok.interrupted = true;
+  evaluate(s, ok);
+  EXPECT_FALSE(ok.passed);
+}
+
+}  // namespace
+}  // namespace perfgate::config

@@ -1,0 +1,119 @@
+// histogram_test - Unit tests for lib/metrics/histogram.cpp
+#include "perfgate/metrics/histogram.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace perfgate::metrics {
+namespace {
+
+// The exact nearest-rank percentile of sorted samples.
+std::int64_t exact_percentile(const std::vector<std::int64_t>& sorted, double p) {
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+
+std::vector<std::int64_t> lognormal_samples(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  // Latencies from ~10 us to ~10 s: the spread that stresses every bucket.
+  std::lognormal_distribution<double> d(std::log(2e6), 2.0);
+  std::vector<std::int64_t> out(n);
+  for (auto& v : out) v = std::clamp<std::int64_t>(std::llround(d(rng)), 1000, Histogram::kOneHourNs);
+  return out;
+}
+
+TEST(HistogramTest, PercentilesWithinOneTenthOfAPercentOfExact) {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    auto samples = lognormal_samples(200'000, seed);
+    Histogram h;
+    for (auto v : samples) h.record(v);
+    std::sort(samples.begin(), samples.end());
+    for (double p : {1.0, 10.0, 50.0, 90.0, 95.0, 99.0, 99.9, 99.99, 100.0}) {
+      const double exact = static_cast<double>(exact_percentile(samples, p));
+      const double got = static_cast<double>(h.percentile(p));
+      EXPECT_LE(std::fabs(got - exact) / exact, 0.001) << "p" << p << " seed " << seed;
+    }
+    EXPECT_EQ(h.min(), samples.front());
+    EXPECT_EQ(h.max(), samples.back());
+    EXPECT_EQ(h.count(), samples.size());
+  }
+}
+
+TEST(HistogramTest, SmallValuesAreExact) {
+  Histogram h;
+  for (std::int64_t v = 0; v < 2048; ++v) h.record(v);
+  EXPECT_EQ(h.percentile(50), 1023);
+  EXPECT_EQ(h.percentile(100), 2047);
+  EXPECT_DOUBLE_EQ(h.mean(), 1023.5);
+}
+
+TEST(HistogramTest, MergeEqualsRecordingAll) {
+  const auto a = lognormal_samples(50'000, 7);
+  const auto b = lognormal_samples(30'000, 8);
+  Histogram ha, hb, all;
+  for (auto v : a) {
+    ha.record(v);
+    all.record(v);
+  }
+  for (auto v : b) {
+    hb.record(v);
+    all.record(v);
+  }
+  ha.merge(hb);
+  EXPECT_EQ(ha, all);
+  for (double p : {50.0, 99.0, 99.9}) EXPECT_EQ(ha.percentile(p), all.percentile(p));
+  EXPECT_NEAR(ha.mean(), all.mean(), 1e-6 * all.mean());
+}
+
+TEST(HistogramTest, RefusesToMergeDifferentLayouts) {
+  Histogram a(3), b(2);
+  EXPECT_THROW(a.merge(b), std::invalid_argument);
+}
+
+TEST(HistogramTest, JsonRoundTripIsExact) {
+  Histogram h;
+  for (auto v : lognormal_samples(10'000, 3)) h.record(v);
+  const Histogram back = Histogram::from_json(nlohmann::json::parse(h.to_json().dump()));
+  EXPECT_EQ(back, h);
+  EXPECT_EQ(back.percentile(99), h.percentile(99));
+  EXPECT_DOUBLE_EQ(back.mean(), h.mean());
+}
+
+TEST(HistogramTest, RejectsMalformedJson) {
+  Histogram h;
+  h.record(5);
+  auto j = h.to_json();
+  j["count"] = 2;
+  EXPECT_THROW(Histogram::from_json(j), std::invalid_argument);
+  j = h.to_json();
+  j["buckets"][0][0] = 99'999'999;
+  EXPECT_THROW(Histogram::from_json(j), std::invalid_argument);
+  EXPECT_THROW(Histogram::from_json(nlohmann::json::object()), std::invalid_argument);
+}
+
+TEST(HistogramTest, ClampsAboveHighestAndCountsIt) {
+  Histogram h(3, 1'000'000);
+  h.record(5'000'000);
+  h.record(-3);
+  EXPECT_EQ(h.clamped(), 1u);
+  EXPECT_EQ(h.max(), 1'000'000);
+  EXPECT_EQ(h.min(), 0);
+}
+
+TEST(HistogramTest, CountAtOrBelow) {
+  Histogram h;
+  for (std::int64_t v : {10, 20, 30, 1'000'000}) h.record(v);
+  EXPECT_EQ(h.count_at_or_below(20), 2u);
+  EXPECT_EQ(h.count_at_or_below(999), 3u);
+  EXPECT_EQ(h.count_at_or_below(-1), 0u);
+}
+
+}  // namespace
+}  // namespace perfgate::metrics

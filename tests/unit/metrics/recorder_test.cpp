@@ -1,0 +1,166 @@
+// recorder_test - Unit tests for lib/metrics/recorder.cpp, run_result.cpp and recovery_time_ns
+#include "perfgate/metrics/recorder.hpp"
+
+#include <gtest/gtest.h>
+
+#include "perfgate/metrics/process_sampler.hpp"
+#include "perfgate/metrics/run_result.hpp"
+
+namespace perfgate::metrics {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(MetricSetTest, DeclaresIdempotentlyAndRejectsUnknownMetrics) {
+  MetricSet set;
+  const MetricId a = set.histogram("latency");
+  EXPECT_EQ(set.histogram("latency{stage:2}"), a + 1);
+  EXPECT_EQ(set.histogram("latency"), a);
+  EXPECT_THROW(set.histogram("latencyy"), std::invalid_argument);
+  EXPECT_THROW(set.histogram("error_rate"), std::invalid_argument);  // a rate, not a histogram
+}
+
+TEST(RecorderTest, CountsOperationsErrorsAndSeconds) {
+  MetricSet set;
+  const MetricId latency = set.histogram("latency");
+  const core::TimePoint t0{};
+  Recorder r(set, t0);
+  r.operation_finished(t0 + 100ms, 1000, ErrorKind::kNone, true);
+  r.operation_finished(t0 + 1500ms, 2000, ErrorKind::kNone, false);
+  r.operation_finished(t0 + 1600ms, 0, ErrorKind::kTimeout, true);
+  r.operation_failed_as(t0 + 2100ms, "db_40");
+  r.record(latency, 1000);
+  EXPECT_EQ(r.attempted(), 4u);
+  EXPECT_EQ(r.completed(), 2u);
+  EXPECT_EQ(r.failed(), 2u);
+  EXPECT_EQ(r.steady_completed(), 1u);
+  ASSERT_EQ(r.series().size(), 3u);
+  EXPECT_EQ(r.series()[0].completed, 1u);
+  EXPECT_EQ(r.series()[1].completed, 1u);
+  EXPECT_EQ(r.series()[1].failed, 1u);
+  EXPECT_EQ(r.series()[2].failed, 1u);
+
+  const RunResult result = collect(set, r, 10.0);
+  EXPECT_EQ(result.errors.at("timeout"), 1u);
+  EXPECT_EQ(result.errors.at("db_40"), 1u);
+  EXPECT_DOUBLE_EQ(result.rates.at("error_rate").value(), 0.5);
+  EXPECT_DOUBLE_EQ(result.rates.at("throughput").value(), 0.1);
+}
+
+TEST(RecorderTest, MergeAddsEverything) {
+  MetricSet set;
+  const MetricId latency = set.histogram("latency");
+  const CounterId probes = set.counter("auth_probes");
+  const core::TimePoint t0{};
+  Recorder a(set, t0), b(set, t0);
+  a.record(latency, 10);
+  b.record(latency, 20);
+  a.add(probes, 2);
+  b.add(probes, 3);
+  a.operation_finished(t0 + 10ms, 10, ErrorKind::kNone, true);
+  b.operation_finished(t0 + 3s, 20, ErrorKind::kReset, true);
+  a.merge(b);
+  EXPECT_EQ(a.histogram(latency).count(), 2u);
+  EXPECT_EQ(a.counters()[probes], 5u);
+  EXPECT_EQ(a.attempted(), 2u);
+  EXPECT_EQ(a.errors()[static_cast<std::size_t>(ErrorKind::kReset)], 1u);
+  ASSERT_EQ(a.series().size(), 4u);
+  EXPECT_EQ(a.series()[3].failed, 1u);
+}
+
+TEST(RecoveryTimeTest, FirstHealthyOneSecondWindowAfterTheSpike) {
+  MetricSet set;
+  const core::TimePoint t0{};
+  Recorder r(set, t0, /*exceedance_limit_ns=*/1'000'000);
+  // 0-5 s healthy; 5-7.5 s slow; healthy again from 7.5 s.
+  for (int slot = 0; slot < 120; ++slot) {
+    const bool slow = slot >= 50 && slot < 75;
+    for (int i = 0; i < 20; ++i) {
+      r.operation_finished(t0 + std::chrono::milliseconds(slot * 100 + i), slow ? 5'000'000 : 100'000,
+                           ErrorKind::kNone, true);
+    }
+  }
+  // Spike ends at 6 s: windows starting at 6.0 .. 7.4 s contain slow slots; 7.5 s is clean.
+  const auto t = recovery_time_ns(r.exceedance(), 6'000'000'000);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(*t, 1'500'000'000);
+  // Spike ending after the trouble: recovered at once.
+  EXPECT_EQ(recovery_time_ns(r.exceedance(), 8'000'000'000), 0);
+  // Never recovering: slots end while still slow.
+  Recorder stuck(set, t0, 1'000'000);
+  for (int slot = 0; slot < 30; ++slot) {
+    stuck.operation_finished(t0 + std::chrono::milliseconds(slot * 100), 5'000'000, ErrorKind::kNone, true);
+  }
+  EXPECT_FALSE(recovery_time_ns(stuck.exceedance(), 0).has_value());
+}
+
+TEST(RecoveryTimeTest, FailuresCountAsOverTheLimit) {
+  MetricSet set;
+  const core::TimePoint t0{};
+  Recorder r(set, t0, 1'000'000);
+  for (int slot = 0; slot < 20; ++slot) {
+    r.operation_finished(t0 + std::chrono::milliseconds(slot * 100), 10, ErrorKind::kTimeout, true);
+  }
+  EXPECT_FALSE(recovery_time_ns(r.exceedance(), 0).has_value());
+}
+
+RunResult sample_result() {
+  MetricSet set;
+  const MetricId latency = set.histogram("latency");
+  const core::TimePoint t0{};
+  Recorder r(set, t0);
+  for (int i = 1; i <= 1000; ++i) {
+    r.record(latency, i * 1000);
+    r.operation_finished(t0 + std::chrono::milliseconds(i), i * 1000, ErrorKind::kNone, true);
+  }
+  RunResult result = collect(set, r, 1.0);
+  result.suite = "s";
+  result.scenario = "x";
+  result.profile = "ci";
+  result.shard = {1, 4};
+  result.interrupted = true;
+  ThresholdOutcome o;
+  o.metric = "latency";
+  o.statistic = "p(95)";
+  o.comparison = "<=";
+  o.limit = 1e6;
+  o.measured = 950000;
+  o.samples = 1000;
+  o.passed = true;
+  o.tier = "good";
+  result.thresholds.push_back(o);
+  return result;
+}
+
+TEST(RunResultTest, JsonRoundTripKeepsHistogramsAndVerdicts) {
+  const RunResult r = sample_result();
+  const nlohmann::json j = r.to_json();
+  EXPECT_EQ(j["schema_version"], kResultsSchemaVersion);
+  EXPECT_EQ(j["metrics"]["latency"]["count"], 1000);
+  EXPECT_EQ(j["interrupted"], true);
+  EXPECT_EQ(j["shard"]["index"], 1);
+  const RunResult back = RunResult::from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(back.histograms.at("latency"), r.histograms.at("latency"));
+  EXPECT_EQ(back.thresholds.size(), 1u);
+  EXPECT_EQ(back.thresholds[0].tier, "good");
+  EXPECT_EQ(back.series.size(), r.series.size());
+  EXPECT_EQ(back.to_json(), j);
+}
+
+TEST(RunResultTest, RejectsOtherSchemaVersionsAndMissingFields) {
+  nlohmann::json j = sample_result().to_json();
+  j["schema_version"] = 99;
+  try {
+    RunResult::from_json(j);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "unsupported schema_version 99 (this perfgate reads version 1)");
+  }
+  j = sample_result().to_json();
+  j.erase("metrics");
+  EXPECT_THROW(RunResult::from_json(j), std::invalid_argument);
+  EXPECT_THROW(RunResult::from_json(nlohmann::json::array()), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace perfgate::metrics
