@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -162,6 +163,40 @@ TEST(OpenLoopExecutorTest, ArrivalsWithoutAFreeSlotAreDroppedAndHungOnesTimeOut)
   EXPECT_EQ(workload.cancels.load(), 2);
   // The operations hang for an hour; the run still ends by itself (generous bound: no speed test).
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+}
+
+// Operations that block their thread: later arrivals start late, and that wait must show.
+class BlockingWorkload : public Workload {
+ public:
+  std::unique_ptr<VirtualUser> make_user(WorkerContext&, std::uint64_t) override {
+    struct User : VirtualUser {
+      void iterate(Completion done) override {
+        std::this_thread::sleep_for(30ms);
+        done({});
+      }
+    };
+    return std::make_unique<User>();
+  }
+};
+
+TEST(OpenLoopExecutorTest, LatencyRunsFromTheIntendedStartNotTheActualOne) {
+  BlockingWorkload workload;
+  LoadProfile p;
+  p.kind = ExecutorKind::kOpenLoop;
+  p.plan = StagePlan::constant(100, 60s);  // one arrival every 10 ms
+  p.iterations = 20;
+  p.threads = 1;
+  p.max_in_flight = 100;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  const auto& latency = outcome.recorder.histograms()[0];
+  ASSERT_EQ(set.histogram_keys()[0], "latency");
+  ASSERT_EQ(latency.count(), 20u);
+  // Arrival k (intended at 10k ms) cannot begin before k blocked operations of 30 ms ended, so
+  // its latency is at least 20k + 30 ms: for k = 19, 410 ms. Timed from the actual start, every
+  // operation would show about 30 ms (coordinated omission).
+  EXPECT_GE(latency.max(), 410'000'000);
+  EXPECT_GE(latency.percentile(50), 200'000'000);
 }
 
 TEST(ExecutorTest, StopsWhenAskedAndSaysItWasInterrupted) {

@@ -1,0 +1,107 @@
+// suite_gate_test - End-to-end tests of a suite program as CI runs it: the gate fails naming the
+// metric, the measured value and the limit; a malformed table or a missing target stops it before
+// any request is sent; a passing run writes a valid results file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+namespace perfgate {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SuiteGateTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir(); }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write_table(const std::string& latency_rule) {
+    std::ofstream(dir_ + "/concurrent_users.json") << R"j({"suite": "concurrent_users", "scenarios": {
+      "sustained_load": {
+        "load": { "ci": { "executor": "closed_loop", "users": 4, "duration": "2s", "think_time": "5ms" } },
+        "thresholds": { "latency": )j" + latency_rule + R"j(, "error_rate": { "rate": { "acceptable": "1%" } } },
+        "min_samples": 50 } } })j";
+  }
+
+  testing::ProgramResult run_suite(const std::map<std::string, std::string>& env) {
+    std::map<std::string, std::string> all = env;
+    all["PERFGATE_THRESHOLDS_DIR"] = dir_;
+    all["PERFGATE_RESULTS_DIR"] = dir_ + "/results";
+    all["PERFGATE_PROFILE"] = "ci";
+    all["PERFGATE_EMBEDDED_TARGETS"] = dir_ + "/none.json";
+    all["PERFGATE_TARGETS"] = "";
+    return testing::run_program({PERFGATE_SUITE_BIN, "--gtest_filter=*SustainedLoad*"}, all);
+  }
+
+  // Requests the service answered on its API routes (not /metrics itself).
+  static std::uint64_t api_requests(const testing::ReferenceService& s) {
+    const std::string text = s.metrics();
+    std::uint64_t total = 0;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.starts_with("perfgate_reference_requests_total") && line.find("/metrics") == std::string::npos) {
+        total += std::stoull(line.substr(line.rfind(' ') + 1));
+      }
+    }
+    return total;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(SuiteGateTest, ImpossibleLimitFailsNamingMetricValueLimitAndSamples) {
+  testing::ReferenceService service;
+  write_table(R"j({ "p(95)": { "acceptable": "1us" } })j");
+  const auto result = run_suite({{"PERFGATE_TARGET_HTTP", service.url()}});
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("latency p(95) = "), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("limit <= 1.0us (tier none, "), std::string::npos) << result.output;
+  const auto file = dir_ + "/results/concurrent_users/sustained_load.json";
+  ASSERT_TRUE(fs::exists(file));
+  const auto j = nlohmann::json::parse(std::ifstream(file));
+  EXPECT_EQ(j["passed"], false);
+  EXPECT_EQ(j["interrupted"], false);
+}
+
+TEST_F(SuiteGateTest, PassingRunWritesACompleteResultsFile) {
+  testing::ReferenceService service;
+  write_table(R"j({ "p(95)": { "acceptable": "1s" } })j");
+  const auto result = run_suite({{"PERFGATE_TARGET_HTTP", service.url()}});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  const auto j = nlohmann::json::parse(std::ifstream(dir_ + "/results/concurrent_users/sustained_load.json"));
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["passed"], true);
+  EXPECT_GT(j["metrics"]["latency"]["count"].get<int>(), 50);
+  EXPECT_GT(j["metrics"]["latency"]["p95"].get<double>(), 0.0);
+  EXPECT_TRUE(j["metrics"]["latency"].contains("histogram"));
+  EXPECT_EQ(j["context"]["targets"]["http"]["url"], service.url());
+  EXPECT_GT(api_requests(service), 50u);
+}
+
+TEST_F(SuiteGateTest, MalformedTableFailsBeforeAnyRequest) {
+  testing::ReferenceService service;
+  write_table(R"j({ "p95": { "acceptable": "1s" } })j");
+  const auto result = run_suite({{"PERFGATE_TARGET_HTTP", service.url()}});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find(dir_ + "/concurrent_users.json: /scenarios/sustained_load/thresholds/latency/p95: "
+                               "unknown statistic 'p95'"),
+            std::string::npos)
+      << result.output;
+  EXPECT_EQ(api_requests(service), 0u);
+}
+
+TEST_F(SuiteGateTest, MissingTargetSaysWhichVariableToSet) {
+  write_table(R"j({ "p(95)": { "acceptable": "1s" } })j");
+  const auto result = run_suite({{"PERFGATE_TARGET_HTTP", ""}});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("set PERFGATE_TARGET_HTTP"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace perfgate
