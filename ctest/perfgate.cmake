@@ -3,8 +3,9 @@
 #   perfgate_add_unit_test(NAME <name> SOURCES ... [LIBS ...])        label: unit
 #   perfgate_add_integration_test(NAME <name> SOURCES ... [LIBS ...]) label: integration
 #   perfgate_add_reference_fixture()   fixture "reference": starts/stops perfgate-reference
-#   perfgate_add_suite(NAME <suite> SOURCES ... LABELS <area> [FIXTURES ...] [TIMEOUT s])
-#       label: performance + <area>; one RESOURCE_LOCK for all suites so two never overlap.
+#   perfgate_add_suite(NAME <suite> SOURCES ... LABELS <area> [FIXTURES ...] [TIMEOUT s] [EXAMPLE])
+#       label: performance + <area> (EXAMPLE: <area> only, kept out of the performance run);
+#       one RESOURCE_LOCK for all suites so two never overlap.
 
 include(GoogleTest)
 
@@ -47,14 +48,18 @@ function(perfgate_add_reference_fixture)
   add_test(NAME fixture.reference.stop
            COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh stop ${dir})
   set_tests_properties(fixture.reference.start PROPERTIES FIXTURES_SETUP reference
-                       LABELS "performance;fixture" TIMEOUT 30)
+                       LABELS "performance;example;fixture" TIMEOUT 30)
   set_tests_properties(fixture.reference.stop PROPERTIES FIXTURES_CLEANUP reference
-                       LABELS "performance;fixture" TIMEOUT 30)
+                       LABELS "performance;example;fixture" TIMEOUT 30)
 endfunction()
 
 function(perfgate_add_suite)
-  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;LABELS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(ARG "EXAMPLE" "NAME;TIMEOUT" "SOURCES;LABELS;FIXTURES" ${ARGN})
   set(program ${ARG_NAME}_suite)
+  set(labels "performance;${ARG_LABELS}")
+  if(ARG_EXAMPLE)
+    set(labels "${ARG_LABELS}")
+  endif()
   add_executable(${program} ${ARG_SOURCES})
   target_link_libraries(${program} PRIVATE perfgate::gtest perfgate_warnings)
   if(NOT ARG_TIMEOUT)
@@ -62,7 +67,7 @@ function(perfgate_add_suite)
   endif()
   add_test(NAME performance.${ARG_NAME} COMMAND ${program})
   set_tests_properties(performance.${ARG_NAME} PROPERTIES
-    LABELS "performance;${ARG_LABELS}"
+    LABELS "${labels}"
     FIXTURES_REQUIRED "${ARG_FIXTURES}"
     RESOURCE_LOCK perfgate_performance
     TIMEOUT ${ARG_TIMEOUT}

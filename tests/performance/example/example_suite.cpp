@@ -1,0 +1,24 @@
+// example_suite - The smallest complete suite: the README's "write a new scenario" example.
+// Its numbers live in thresholds/example.json. Run it with `ctest --test-dir build -L example`.
+#include "perfgate/gtest/matchers.hpp"
+#include "perfgate/gtest/suite.hpp"
+#include "perfgate/http/flow.hpp"
+
+namespace {
+
+using perfgate::gtest::MeetsThresholds;
+using perfgate::http::RequestSpec;
+
+class Example : public perfgate::gtest::SuiteTest {};
+
+// Anonymous users check the service's health: Poisson arrivals at the table's rate.
+TEST_F(Example, HealthCheck) {
+  perfgate::http::Flow flow;
+  flow.behaviours = {{"health", 1, {RequestSpec::get("/health")}}};
+  perfgate::http::FlowWorkload workload(url("http"), client_options("health_check", "http"), flow);
+  EXPECT_THAT(run("health_check", workload), MeetsThresholds());
+}
+
+}  // namespace
+
+PERFGATE_SUITE_MAIN("example", "http")
