@@ -65,7 +65,10 @@ function(perfgate_add_suite)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 600)
   endif()
-  add_test(NAME performance.${ARG_NAME} COMMAND ${program})
+  # GoogleTest's own JUnit file carries each rule's figures as <property> elements (RecordProperty);
+  # ctest --output-junit carries the printed summaries.
+  add_test(NAME performance.${ARG_NAME}
+           COMMAND ${program} --gtest_output=xml:${PERFGATE_RESULTS_DIR}/${ARG_NAME}.junit.xml)
   set_tests_properties(performance.${ARG_NAME} PROPERTIES
     LABELS "${labels}"
     FIXTURES_REQUIRED "${ARG_FIXTURES}"

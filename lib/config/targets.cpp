@@ -1,13 +1,13 @@
 // targets.cpp - Targets and settings from the environment.
 #include "perfgate/config/targets.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "perfgate/core/redact.hpp"
 
@@ -24,13 +24,16 @@ std::optional<std::string> env(const char* name) {
 }
 
 std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return s;
 }
 
 std::string read_file(const std::string& path, const std::string& what) {
   std::ifstream in(path);
-  if (!in) throw ConfigError(path, "", fmt::format("cannot read the {} (set by {})", "targets file", what));
+  if (!in)
+    throw ConfigError(path, "",
+                      fmt::format("cannot read the {} (set by {})", "targets file", what));
   std::stringstream b;
   b << in.rdbuf();
   return b.str();
@@ -58,7 +61,8 @@ Targets Targets::parse(const std::string& text, const std::string& source) {
     } else if (value.is_object()) {
       for (const auto& [key, _] : value.items()) {
         if (key != "url" && key != "insecure" && key != "pid") {
-          throw ConfigError(source, "/" + name + "/" + key, "unknown key (expected url, insecure or pid)");
+          throw ConfigError(source, "/" + name + "/" + key,
+                            "unknown key (expected url, insecure or pid)");
         }
       }
       if (!value.contains("url") || !value["url"].is_string()) {
@@ -66,15 +70,18 @@ Targets Targets::parse(const std::string& text, const std::string& source) {
       }
       target.url = value["url"].get<std::string>();
       if (value.contains("insecure")) {
-        if (!value["insecure"].is_boolean()) throw ConfigError(source, "/" + name + "/insecure", "expected true or false");
+        if (!value["insecure"].is_boolean())
+          throw ConfigError(source, "/" + name + "/insecure", "expected true or false");
         target.insecure = value["insecure"].get<bool>();
       }
       if (value.contains("pid")) {
-        if (!value["pid"].is_number_integer()) throw ConfigError(source, "/" + name + "/pid", "expected a process id");
+        if (!value["pid"].is_number_integer())
+          throw ConfigError(source, "/" + name + "/pid", "expected a process id");
         target.pid = value["pid"].get<int>();
       }
     } else {
-      throw ConfigError(source, "/" + name, "expected a URL string or {\"url\": ..., \"insecure\": ...}");
+      throw ConfigError(source, "/" + name,
+                        "expected a URL string or {\"url\": ..., \"insecure\": ...}");
     }
     t.targets_[name] = std::move(target);
   }
@@ -113,10 +120,13 @@ const Target* Targets::find(const std::string& name) const {
 
 const Target& Targets::require(const std::string& name) const {
   if (const Target* t = find(name)) return *t;
-  throw ConfigError("environment", "", fmt::format(
-      "no '{}' target: set PERFGATE_TARGET_{} (e.g. http://127.0.0.1:8080) or PERFGATE_TARGETS "
-      "(a JSON file of targets), or run the suite through ctest, which starts the reference service",
-      name, upper(name)));
+  throw ConfigError(
+      "environment", "",
+      fmt::format(
+          "no '{}' target: set PERFGATE_TARGET_{} (e.g. http://127.0.0.1:8080) or PERFGATE_TARGETS "
+          "(a JSON file of targets), or run the suite through ctest, which starts the reference "
+          "service",
+          name, upper(name)));
 }
 
 json Targets::redacted_json() const {
@@ -132,7 +142,10 @@ load::Shard parse_shard(const std::string& text, const std::string& source) {
   char slash = 0;
   std::istringstream in(text);
   if (!(in >> i >> slash >> n) || slash != '/' || !in.eof() || n == 0 || i >= n) {
-    throw ConfigError(source, "", fmt::format("expected a shard like \"0/4\" (index/count, index < count), got \"{}\"", text));
+    throw ConfigError(
+        source, "",
+        fmt::format("expected a shard like \"0/4\" (index/count, index < count), got \"{}\"",
+                    text));
   }
   return load::Shard{i, n};
 }
@@ -146,7 +159,10 @@ Settings Settings::from_environment(const std::string& default_thresholds_dir,
     const bool ok = std::all_of(p->begin(), p->end(), [](unsigned char c) {
       return std::isalnum(c) || c == '_' || c == '-';
     });
-    if (!ok) throw ConfigError("PERFGATE_PROFILE", "", fmt::format("expected a profile name like ci, local or nightly, got \"{}\"", *p));
+    if (!ok)
+      throw ConfigError(
+          "PERFGATE_PROFILE", "",
+          fmt::format("expected a profile name like ci, local or nightly, got \"{}\"", *p));
     s.profile = *p;
   }
   if (auto shard = env("PERFGATE_SHARD")) s.shard = parse_shard(*shard, "PERFGATE_SHARD");

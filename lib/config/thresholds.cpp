@@ -1,21 +1,21 @@
 // thresholds.cpp - Threshold table parsing, validation and evaluation.
 #include "perfgate/config/thresholds.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include <fmt/format.h>
-
 #include "perfgate/core/units.hpp"
 
 namespace perfgate::config {
 
-using nlohmann::json;
 using metrics::Direction;
 using metrics::MetricKind;
+using nlohmann::json;
 
 std::string_view tier_name(Tier tier) {
   switch (tier) {
@@ -93,7 +93,8 @@ class Node {
     }
   }
   std::chrono::nanoseconds duration(std::string_view what) const {
-    return std::chrono::nanoseconds(static_cast<std::int64_t>(quantity(core::Unit::kDuration, what)));
+    return std::chrono::nanoseconds(
+        static_cast<std::int64_t>(quantity(core::Unit::kDuration, what)));
   }
   std::uint64_t whole_number(std::string_view what, std::uint64_t max) const {
     if (!value_.is_number_integer() || value_.get<std::int64_t>() < 0 ||
@@ -107,9 +108,12 @@ class Node {
   static std::string escape(const std::string& key) {
     std::string out;
     for (char c : key) {
-      if (c == '~') out += "~0";
-      else if (c == '/') out += "~1";
-      else out += c;
+      if (c == '~')
+        out += "~0";
+      else if (c == '/')
+        out += "~1";
+      else
+        out += c;
     }
     return out;
   }
@@ -123,7 +127,8 @@ constexpr std::uint64_t kMaxUsers = 10'000'000;
 std::vector<load::Stage> parse_stages(const Node& node, std::string_view target_key,
                                       core::Unit unit) {
   if (!node.value().is_array() || node.value().empty()) {
-    node.fail(fmt::format("expected a non-empty array of {{\"duration\": ..., \"{}\": ...}}", target_key));
+    node.fail(fmt::format("expected a non-empty array of {{\"duration\": ..., \"{}\": ...}}",
+                          target_key));
   }
   std::vector<load::Stage> stages;
   for (std::size_t i = 0; i < node.value().size(); ++i) {
@@ -136,7 +141,8 @@ std::vector<load::Stage> parse_stages(const Node& node, std::string_view target_
     load::Stage stage;
     stage.duration = s.child("duration").duration("a duration like \"30s\"");
     if (unit == core::Unit::kCount) {
-      stage.target = static_cast<double>(s.child(std::string(target_key)).whole_number("a number of users", kMaxUsers));
+      stage.target = static_cast<double>(
+          s.child(std::string(target_key)).whole_number("a number of users", kMaxUsers));
     } else {
       stage.target = s.child(std::string(target_key)).quantity(unit, "a rate like \"20/s\"");
     }
@@ -155,13 +161,15 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
   const std::string executor = node.child("executor").string("\"closed_loop\" or \"open_loop\"");
   const bool open = executor == "open_loop";
   if (!open && executor != "closed_loop") {
-    node.child("executor").fail(fmt::format("expected \"closed_loop\" or \"open_loop\", got \"{}\"", executor));
+    node.child("executor")
+        .fail(fmt::format("expected \"closed_loop\" or \"open_loop\", got \"{}\"", executor));
   }
   lp.kind = open ? load::ExecutorKind::kOpenLoop : load::ExecutorKind::kClosedLoop;
   const std::string target_key = open ? "rate" : "users";
   const std::string wrong_key = open ? "users" : "rate";
   if (node.has(wrong_key)) {
-    node.child(wrong_key).fail(fmt::format("'{}' does not apply to executor {} (use '{}')", wrong_key, executor, target_key));
+    node.child(wrong_key).fail(fmt::format("'{}' does not apply to executor {} (use '{}')",
+                                           wrong_key, executor, target_key));
   }
   const core::Unit unit = open ? core::Unit::kRate : core::Unit::kCount;
   std::optional<std::chrono::nanoseconds> duration;
@@ -170,34 +178,42 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
     if (duration->count() <= 0) node.child("duration").fail("expected a duration above zero");
   }
   if (node.has("iterations")) {
-    lp.iterations = node.child("iterations").whole_number("a number of iterations", 1'000'000'000'000);
+    lp.iterations =
+        node.child("iterations").whole_number("a number of iterations", 1'000'000'000'000);
     if (*lp.iterations == 0) node.child("iterations").fail("expected at least 1 iteration");
   }
   if (node.has("stages")) {
-    if (node.has(target_key)) node.fail(fmt::format("give either \"{}\" or \"stages\", not both", target_key));
+    if (node.has(target_key))
+      node.fail(fmt::format("give either \"{}\" or \"stages\", not both", target_key));
     if (duration) node.child("duration").fail("\"duration\" comes from the stages; remove it");
     double start = 0;
     const std::string start_key = open ? "start_rate" : "start_users";
     if (node.has(start_key)) {
       start = open ? node.child(start_key).quantity(unit, "a rate like \"5/s\"")
-                   : static_cast<double>(node.child(start_key).whole_number("a number of users", kMaxUsers));
+                   : static_cast<double>(
+                         node.child(start_key).whole_number("a number of users", kMaxUsers));
     }
     lp.plan = load::StagePlan(start, parse_stages(node.child("stages"), target_key, unit));
-    if (lp.plan.total().count() <= 0) node.child("stages").fail("expected stages lasting longer than 0s");
+    if (lp.plan.total().count() <= 0)
+      node.child("stages").fail("expected stages lasting longer than 0s");
   } else {
     if (!node.has(target_key)) node.fail(fmt::format("expected \"{}\" or \"stages\"", target_key));
     double target = 0;
     if (open) {
       target = node.child("rate").quantity(unit, "a rate like \"20/s\"");
     } else {
-      target = static_cast<double>(node.child("users").whole_number("a number of users", kMaxUsers));
+      target =
+          static_cast<double>(node.child("users").whole_number("a number of users", kMaxUsers));
     }
-    if (!(target > 0)) node.child(target_key).fail(fmt::format("expected a {} above zero", target_key));
-    if (!duration && !lp.iterations) node.fail("expected \"duration\", \"iterations\" or both: a run must end");
+    if (!(target > 0))
+      node.child(target_key).fail(fmt::format("expected a {} above zero", target_key));
+    if (!duration && !lp.iterations)
+      node.fail("expected \"duration\", \"iterations\" or both: a run must end");
     // Iterations alone still need an upper bound in time: a day.
     lp.plan = load::StagePlan::constant(target, duration.value_or(std::chrono::hours(24)));
   }
-  if (!(lp.plan.peak() > 0)) node.fail(fmt::format("expected some stage with {} above zero", target_key));
+  if (!(lp.plan.peak() > 0))
+    node.fail(fmt::format("expected some stage with {} above zero", target_key));
   if (node.has("think_time")) {
     if (open) node.child("think_time").fail("think_time applies to closed_loop only");
     const Node t = node.child("think_time");
@@ -213,21 +229,31 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
   if (node.has("spacing")) {
     if (!open) node.child("spacing").fail("spacing applies to open_loop only");
     const std::string s = node.child("spacing").string("\"even\" or \"poisson\"");
-    if (s == "even") lp.spacing = load::Spacing::kEven;
-    else if (s == "poisson") lp.spacing = load::Spacing::kPoisson;
-    else node.child("spacing").fail(fmt::format("expected \"even\" or \"poisson\", got \"{}\"", s));
+    if (s == "even")
+      lp.spacing = load::Spacing::kEven;
+    else if (s == "poisson")
+      lp.spacing = load::Spacing::kPoisson;
+    else
+      node.child("spacing").fail(fmt::format("expected \"even\" or \"poisson\", got \"{}\"", s));
   }
   if (node.has("max_in_flight")) {
     if (!open) node.child("max_in_flight").fail("max_in_flight applies to open_loop only");
-    lp.max_in_flight = static_cast<std::uint32_t>(node.child("max_in_flight").whole_number("a number of slots", 1'000'000));
+    lp.max_in_flight = static_cast<std::uint32_t>(
+        node.child("max_in_flight").whole_number("a number of slots", 1'000'000));
     if (lp.max_in_flight == 0) node.child("max_in_flight").fail("expected at least 1");
   }
-  if (node.has("graceful_stop")) lp.graceful_stop = node.child("graceful_stop").duration("a duration like \"5s\"");
-  if (node.has("threads")) lp.threads = static_cast<std::uint32_t>(node.child("threads").whole_number("a thread count", 1024));
+  if (node.has("graceful_stop"))
+    lp.graceful_stop = node.child("graceful_stop").duration("a duration like \"5s\"");
+  if (node.has("threads"))
+    lp.threads =
+        static_cast<std::uint32_t>(node.child("threads").whole_number("a thread count", 1024));
   if (node.has("seed")) lp.seed = node.child("seed").whole_number("a seed", UINT64_MAX);
-  if (node.has("connect_timeout")) sc.connect_timeout = node.child("connect_timeout").duration("a duration like \"5s\"");
-  if (node.has("request_timeout")) sc.request_timeout = node.child("request_timeout").duration("a duration like \"10s\"");
-  if (sc.connect_timeout.count() <= 0 || sc.request_timeout.count() <= 0) node.fail("expected timeouts above zero");
+  if (node.has("connect_timeout"))
+    sc.connect_timeout = node.child("connect_timeout").duration("a duration like \"5s\"");
+  if (node.has("request_timeout"))
+    sc.request_timeout = node.child("request_timeout").duration("a duration like \"10s\"");
+  if (sc.connect_timeout.count() <= 0 || sc.request_timeout.count() <= 0)
+    node.fail("expected timeouts above zero");
 }
 
 // Checks the key's syntax: name or name{tag:value}.
@@ -235,14 +261,17 @@ void check_metric_key(const Node& node, const std::string& key) {
   const auto brace = key.find('{');
   if (brace == std::string::npos) return;
   const auto colon = key.find(':', brace);
-  if (key.back() != '}' || colon == std::string::npos || colon == brace + 1 || colon + 2 >= key.size()) {
-    node.fail(fmt::format("expected a metric key like \"latency\" or \"latency{{stage:2}}\", got \"{}\"", key));
+  if (key.back() != '}' || colon == std::string::npos || colon == brace + 1 ||
+      colon + 2 >= key.size()) {
+    node.fail(fmt::format(
+        "expected a metric key like \"latency\" or \"latency{{stage:2}}\", got \"{}\"", key));
   }
 }
 
 std::string metric_names() {
   std::string out;
-  for (const auto& m : metrics::metric_catalog()) out += (out.empty() ? "" : ", ") + std::string(m.name);
+  for (const auto& m : metrics::metric_catalog())
+    out += (out.empty() ? "" : ", ") + std::string(m.name);
   return out;
 }
 
@@ -253,7 +282,8 @@ void parse_rules(const Node& node, ScenarioConfig& sc) {
     check_metric_key(metric, key);
     const metrics::MetricInfo* info = metrics::find_metric(key);
     if (!info) {
-      metric.fail(fmt::format("unknown metric '{}' (expected one of: {})", metrics::base_name(key), metric_names()));
+      metric.fail(fmt::format("unknown metric '{}' (expected one of: {})", metrics::base_name(key),
+                              metric_names()));
     }
     metric.expect_object("rules by statistic, e.g. {\"p(95)\": {\"acceptable\": \"300ms\"}}");
     for (const auto& [stat_text, __] : metric.value().items()) {
@@ -264,46 +294,54 @@ void parse_rules(const Node& node, ScenarioConfig& sc) {
                                     (histogram ? stat->kind != Statistic::Kind::kRate
                                                : stat->kind == Statistic::Kind::kRate));
       if (!allowed) {
-        stat_node.fail(fmt::format("unknown statistic '{}' for {} metric '{}' (expected {})", stat_text,
-                                   histogram ? "histogram" : "rate", info->name,
-                                   histogram ? "p(N) with 0 < N <= 100, avg, min, max or count" : "rate or count"));
+        stat_node.fail(fmt::format(
+            "unknown statistic '{}' for {} metric '{}' (expected {})", stat_text,
+            histogram ? "histogram" : "rate", info->name,
+            histogram ? "p(N) with 0 < N <= 100, avg, min, max or count" : "rate or count"));
       }
-      stat_node.expect_object("limits by tier, e.g. {\"good\": \"300ms\", \"acceptable\": \"600ms\"}");
+      stat_node.expect_object(
+          "limits by tier, e.g. {\"good\": \"300ms\", \"acceptable\": \"600ms\"}");
       Rule rule;
       rule.metric = key;
       rule.statistic = *stat;
       rule.info = info;
-      rule.direction = stat->kind == Statistic::Kind::kCount ? Direction::kAtLeast : info->direction;
+      rule.direction =
+          stat->kind == Statistic::Kind::kCount ? Direction::kAtLeast : info->direction;
       rule.json_path = stat_node.path();
-      const core::Unit unit = stat->kind == Statistic::Kind::kCount ? core::Unit::kCount : info->unit;
-      const std::string example = std::string(core::unit_name(unit)) == "ns" ? "a duration like \"300ms\""
-                                : unit == core::Unit::kPercent ? "a percentage like \"1%\""
-                                : unit == core::Unit::kRate ? "a rate like \"100/s\""
-                                : unit == core::Unit::kBytes ? "a size like \"256MiB\""
-                                : "a number like \"100\"";
+      const core::Unit unit =
+          stat->kind == Statistic::Kind::kCount ? core::Unit::kCount : info->unit;
+      const std::string example = std::string(core::unit_name(unit)) == "ns"
+                                      ? "a duration like \"300ms\""
+                                  : unit == core::Unit::kPercent ? "a percentage like \"1%\""
+                                  : unit == core::Unit::kRate    ? "a rate like \"100/s\""
+                                  : unit == core::Unit::kBytes   ? "a size like \"256MiB\""
+                                                                 : "a number like \"100\"";
       for (const auto& [tier_text, ___] : stat_node.value().items()) {
         const Node limit = stat_node.child(tier_text);
         const auto tier = parse_tier(tier_text);
-        if (!tier) limit.fail(fmt::format("unknown tier '{}' (expected excellent, good or acceptable)", tier_text));
+        if (!tier)
+          limit.fail(
+              fmt::format("unknown tier '{}' (expected excellent, good or acceptable)", tier_text));
         rule.limits[*tier] = limit.quantity(unit, example);
       }
       if (!rule.limits.count(sc.gate)) {
-        stat_node.fail(fmt::format("expected a limit for the gating tier '{}'", tier_name(sc.gate)));
+        stat_node.fail(
+            fmt::format("expected a limit for the gating tier '{}'", tier_name(sc.gate)));
       }
       // Tiers must be ordered: excellent is the strictest.
       std::optional<std::pair<Tier, double>> previous;
       for (const auto& [tier, value] : rule.limits) {
         if (previous) {
           const bool ordered = rule.direction == Direction::kAtMost ? previous->second <= value
-                                                                   : previous->second >= value;
+                                                                    : previous->second >= value;
           if (!ordered) {
             const bool most = rule.direction == Direction::kAtMost;
             stat_node.fail(fmt::format(
                 "tiers out of order: expected excellent {0} good {0} acceptable ({1} is better for "
                 "'{2}'), got {3} {4} and {5} {6}",
-                most ? "<=" : ">=", most ? "lower" : "higher", info->name, tier_name(previous->first),
-                core::format_quantity(previous->second, unit), tier_name(tier),
-                core::format_quantity(value, unit)));
+                most ? "<=" : ">=", most ? "lower" : "higher", info->name,
+                tier_name(previous->first), core::format_quantity(previous->second, unit),
+                tier_name(tier), core::format_quantity(value, unit)));
           }
         }
         previous = {tier, value};
@@ -318,16 +356,23 @@ void parse_rules(const Node& node, ScenarioConfig& sc) {
 std::optional<Statistic> parse_statistic(std::string_view text) {
   Statistic s;
   s.text = std::string(text);
-  if (text == "avg") s.kind = Statistic::Kind::kAvg;
-  else if (text == "min") s.kind = Statistic::Kind::kMin;
-  else if (text == "max") s.kind = Statistic::Kind::kMax;
-  else if (text == "rate") s.kind = Statistic::Kind::kRate;
-  else if (text == "count") s.kind = Statistic::Kind::kCount;
+  if (text == "avg")
+    s.kind = Statistic::Kind::kAvg;
+  else if (text == "min")
+    s.kind = Statistic::Kind::kMin;
+  else if (text == "max")
+    s.kind = Statistic::Kind::kMax;
+  else if (text == "rate")
+    s.kind = Statistic::Kind::kRate;
+  else if (text == "count")
+    s.kind = Statistic::Kind::kCount;
   else if (text.starts_with("p(") && text.ends_with(")")) {
     const std::string_view number = text.substr(2, text.size() - 3);
     double p = 0;
-    auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), p, std::chars_format::fixed);
-    if (ec != std::errc{} || ptr != number.data() + number.size() || !(p > 0 && p <= 100)) return std::nullopt;
+    auto [ptr, ec] =
+        std::from_chars(number.data(), number.data() + number.size(), p, std::chars_format::fixed);
+    if (ec != std::errc{} || ptr != number.data() + number.size() || !(p > 0 && p <= 100))
+      return std::nullopt;
     s.kind = Statistic::Kind::kPercentile;
     s.percentile = p;
   } else {
@@ -344,7 +389,8 @@ const ScenarioConfig& ThresholdTable::scenario(const std::string& name) const {
   return it->second;
 }
 
-ThresholdTable parse_table(const std::string& text, const std::string& file, const std::string& profile) {
+ThresholdTable parse_table(const std::string& text, const std::string& file,
+                           const std::string& profile) {
   json doc;
   try {
     doc = json::parse(text);
@@ -370,7 +416,9 @@ ThresholdTable parse_table(const std::string& text, const std::string& file, con
       if (p.has("gate")) {
         const std::string g = p.child("gate").string("a tier name");
         const auto tier = parse_tier(g);
-        if (!tier) p.child("gate").fail(fmt::format("expected excellent, good or acceptable, got \"{}\"", g));
+        if (!tier)
+          p.child("gate").fail(
+              fmt::format("expected excellent, good or acceptable, got \"{}\"", g));
         if (name == profile) gate = *tier;
       }
     }
@@ -378,7 +426,8 @@ ThresholdTable parse_table(const std::string& text, const std::string& file, con
   if (!root.has("scenarios")) root.fail("expected \"scenarios\"");
   const Node scenarios = root.child("scenarios");
   scenarios.expect_object("scenarios by name");
-  if (scenarios.value().empty()) scenarios.fail("expected at least one scenario (the table is empty)");
+  if (scenarios.value().empty())
+    scenarios.fail("expected at least one scenario (the table is empty)");
   for (const auto& [name, _] : scenarios.value().items()) {
     const Node s = scenarios.child(name);
     s.expect_object("a scenario");
@@ -395,14 +444,16 @@ ThresholdTable parse_table(const std::string& text, const std::string& file, con
     if (!loads.has(profile)) {
       std::string have;
       for (const auto& [p, __] : loads.value().items()) have += (have.empty() ? "" : ", ") + p;
-      loads.fail(fmt::format("missing load for profile '{}' (this scenario has: {})", profile, have));
+      loads.fail(
+          fmt::format("missing load for profile '{}' (this scenario has: {})", profile, have));
     }
     parse_load(loads.child(profile), sc);
     sc.load_json = loads.child(profile).value();
     if (!s.has("thresholds")) s.fail("expected \"thresholds\"");
     parse_rules(s.child("thresholds"), sc);
     if (sc.rules.empty()) s.child("thresholds").fail("expected at least one threshold rule");
-    if (s.has("min_samples")) sc.min_samples = s.child("min_samples").whole_number("a minimum sample count", 1'000'000'000);
+    if (s.has("min_samples"))
+      sc.min_samples = s.child("min_samples").whole_number("a minimum sample count", 1'000'000'000);
     table.scenarios.emplace(name, std::move(sc));
   }
   return table;

@@ -31,7 +31,9 @@ void mask_after(std::string& text, std::string_view marker, std::string_view sto
       end = text.find('\'', begin + 1);
       end = end == std::string::npos ? text.size() : end + 1;
     } else {
-      while (end < text.size() && stops.find(text[end]) == std::string_view::npos && !is_space(text[end])) ++end;
+      while (end < text.size() && stops.find(text[end]) == std::string_view::npos &&
+             !is_space(text[end]))
+        ++end;
     }
     if (end > begin) text.replace(begin, end - begin, "***");
     from = begin + 3;

@@ -17,16 +17,15 @@ struct Suffix {
   double factor;  // canonical units per one of this suffix
 };
 
-constexpr std::array kDurationSuffixes{Suffix{"ns", 1.0},          Suffix{"us", 1e3},
-                                       Suffix{"µs", 1e3},          Suffix{"ms", 1e6},
-                                       Suffix{"s", 1e9},           Suffix{"m", 60e9},
+constexpr std::array kDurationSuffixes{Suffix{"ns", 1.0},  Suffix{"us", 1e3}, Suffix{"µs", 1e3},
+                                       Suffix{"ms", 1e6},  Suffix{"s", 1e9},  Suffix{"m", 60e9},
                                        Suffix{"h", 3600e9}};
 constexpr std::array kRateSuffixes{Suffix{"/s", 1.0}, Suffix{"/m", 1.0 / 60},
                                    Suffix{"/h", 1.0 / 3600}};
-constexpr std::array kByteSuffixes{
-    Suffix{"", 1.0},           Suffix{"B", 1.0},           Suffix{"KB", 1e3},
-    Suffix{"MB", 1e6},         Suffix{"GB", 1e9},          Suffix{"KiB", 1024.0},
-    Suffix{"MiB", 1048576.0},  Suffix{"GiB", 1073741824.0}};
+constexpr std::array kByteSuffixes{Suffix{"", 1.0},          Suffix{"B", 1.0},
+                                   Suffix{"KB", 1e3},        Suffix{"MB", 1e6},
+                                   Suffix{"GB", 1e9},        Suffix{"KiB", 1024.0},
+                                   Suffix{"MiB", 1048576.0}, Suffix{"GiB", 1073741824.0}};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -42,8 +41,8 @@ std::pair<double, std::string_view> split_number(std::string_view original, std:
   const auto* begin = text.data();
   const auto* end = text.data() + text.size();
   // from_chars would accept "inf" and "nan"; a figure must start with a digit or a point.
-  const bool starts_numeric = !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) ||
-                                                text[0] == '.');
+  const bool starts_numeric =
+      !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.');
   auto [ptr, ec] = std::from_chars(begin, end, value, std::chars_format::fixed);
   if (!starts_numeric || ec == std::errc::invalid_argument) {
     throw UnitError(fmt::format("invalid {} '{}': expected {}", what, original, expected));
@@ -109,7 +108,8 @@ double parse_rate(std::string_view text) {
 
 double parse_bytes(std::string_view text) {
   return parse_with_suffixes(text, kByteSuffixes, "size",
-                             "a number optionally followed by B, KB, MB, GB, KiB, MiB or GiB", 1e18);
+                             "a number optionally followed by B, KB, MB, GB, KiB, MiB or GiB",
+                             1e18);
 }
 
 double parse_count(std::string_view text) {
@@ -153,7 +153,8 @@ std::string format_quantity(double value, Unit unit) {
       if (value < 1073741824) return fmt::format("{:.1f}MiB", value / 1048576);
       return fmt::format("{:.2f}GiB", value / 1073741824);
     case Unit::kCount:
-      if (value == std::floor(value) && std::fabs(value) < 1e15) return fmt::format("{:.0f}", value);
+      if (value == std::floor(value) && std::fabs(value) < 1e15)
+        return fmt::format("{:.0f}", value);
       return fmt::format("{:.2f}", value);
   }
   return fmt::format("{}", value);

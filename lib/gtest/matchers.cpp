@@ -23,8 +23,7 @@ std::string describe_failures(const metrics::RunResult& r) {
   for (const auto& t : r.thresholds) {
     if (t.passed) continue;
     const metrics::MetricInfo* info = metrics::find_metric(t.metric);
-    const core::Unit unit =
-        t.statistic == "count" || !info ? core::Unit::kCount : info->unit;
+    const core::Unit unit = t.statistic == "count" || !info ? core::Unit::kCount : info->unit;
     out += fmt::format("\n  {} {} = {}, limit {} {} (tier {}, {} samples){}", t.metric, t.statistic,
                        t.measured ? core::format_quantity(*t.measured, unit) : std::string("none"),
                        t.comparison, core::format_quantity(t.limit, unit), t.tier, t.samples,

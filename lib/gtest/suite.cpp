@@ -1,6 +1,7 @@
 // suite.cpp - Suite environment, scenario runner and suite main().
 #include "perfgate/gtest/suite.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -8,8 +9,6 @@
 #include <iostream>
 #include <optional>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "perfgate/core/clock.hpp"
 #include "perfgate/metrics/catalog.hpp"
@@ -63,8 +62,9 @@ std::optional<std::int64_t> recovery_limit(const config::ScenarioConfig& sc) {
   }
   if (!wanted) return std::nullopt;
   if (!limit) {
-    throw config::ConfigError(sc.file, "/scenarios/" + sc.name + "/thresholds",
-                              "recovery_time needs a \"latency\": {\"p(95)\": ...} rule to recover under");
+    throw config::ConfigError(
+        sc.file, "/scenarios/" + sc.name + "/thresholds",
+        "recovery_time needs a \"latency\": {\"p(95)\": ...} rule to recover under");
   }
   return limit;
 }
@@ -72,9 +72,9 @@ std::optional<std::int64_t> recovery_limit(const config::ScenarioConfig& sc) {
 void add_derived_rates(metrics::RunResult& r) {
   const auto probes = r.counters.find("auth_probes");
   if (probes != r.counters.end() && probes->second > 0) {
-    r.rates["auth_rejection_rate"] = metrics::RateFigure{
-        static_cast<double>(r.counters["auth_rejected"]), static_cast<double>(probes->second),
-        probes->second};
+    r.rates["auth_rejection_rate"] =
+        metrics::RateFigure{static_cast<double>(r.counters["auth_rejected"]),
+                            static_cast<double>(probes->second), probes->second};
   }
 }
 
@@ -109,11 +109,13 @@ std::atomic<bool>& stop_requested() {
 }
 
 const SuiteContext& suite() {
-  if (!context_slot()) throw core::Error("perfgate suite context used before SuiteEnvironment::SetUp");
+  if (!context_slot())
+    throw core::Error("perfgate suite context used before SuiteEnvironment::SetUp");
   return *context_slot();
 }
 
-SuiteEnvironment::SuiteEnvironment(std::string table_name, std::vector<std::string> required_targets)
+SuiteEnvironment::SuiteEnvironment(std::string table_name,
+                                   std::vector<std::string> required_targets)
     : table_name_(std::move(table_name)), required_targets_(std::move(required_targets)) {}
 
 void SuiteEnvironment::SetUp() {
@@ -135,7 +137,8 @@ void SuiteEnvironment::SetUp() {
     std::cout << fmt::format("perfgate: suite {} profile {} thresholds {} results {}\n",
                              c.table.suite, c.settings.profile, table_path, c.settings.results_dir);
     for (const std::string& name : required_targets_) {
-      std::cout << fmt::format("perfgate: target {} = {}\n", name, c.targets.require(name).redacted());
+      std::cout << fmt::format("perfgate: target {} = {}\n", name,
+                               c.targets.require(name).redacted());
     }
     context_slot() = std::move(c);
   } catch (const std::exception& e) {
@@ -176,7 +179,8 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
     sampler.stop();
     outcome->recorder.merge(sampler.recorder());
     r = metrics::collect(set, outcome->recorder, outcome->steady_seconds);
-    r.started_at_ms = core::unix_millis_now() - static_cast<std::int64_t>(outcome->duration_s * 1000);
+    r.started_at_ms =
+        core::unix_millis_now() - static_cast<std::int64_t>(outcome->duration_s * 1000);
     r.duration_s = outcome->duration_s;
     r.interrupted = outcome->interrupted;
     add_derived_rates(r);

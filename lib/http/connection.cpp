@@ -1,6 +1,8 @@
 // connection.cpp - Keep-alive HTTP/1.1 connection: do_x / on_x steps, each with a deadline.
 #include "perfgate/http/connection.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -11,7 +13,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <fmt/format.h>
 
 #include "perfgate/core/clock.hpp"
 #include "perfgate/core/error.hpp"
@@ -22,8 +23,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
-using metrics::ErrorKind;
 using core::SteadyClock;
+using metrics::ErrorKind;
 
 Origin::Origin(const Url& url, ClientOptions options) : url_(url), options_(options) {
   asio::io_context io;
@@ -31,8 +32,8 @@ Origin::Origin(const Url& url, ClientOptions options) : url_(url), options_(opti
   error_code ec;
   endpoints_ = resolver.resolve(url.host, std::to_string(url.port), ec);
   if (ec) {
-    throw core::Error(fmt::format("cannot resolve host '{}' of {}: {}", url.host, url.to_string(),
-                                  ec.message()));
+    throw core::Error(
+        fmt::format("cannot resolve host '{}' of {}: {}", url.host, url.to_string(), ec.message()));
   }
   if (url.tls()) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
@@ -47,7 +48,8 @@ enum class Phase { kConnect, kHandshake, kWrite, kReadHeader, kReadBody };
 
 // Maps a failed step to the kind it is counted under.
 ErrorKind classify(const error_code& ec, Phase phase) {
-  if (ec == beast::error::timeout || ec == asio::error::operation_aborted) return ErrorKind::kTimeout;
+  if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
+    return ErrorKind::kTimeout;
   if (phase == Phase::kConnect) {
     return ec == asio::error::connection_refused ? ErrorKind::kRefused : ErrorKind::kOther;
   }
@@ -115,7 +117,8 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
 
   void fail(const error_code& ec, Phase phase) {
     // A reused keep-alive connection the server had already closed: open a fresh one, once.
-    const bool stale = reused && !retried && (phase == Phase::kWrite || phase == Phase::kReadHeader) &&
+    const bool stale = reused && !retried &&
+                       (phase == Phase::kWrite || phase == Phase::kReadHeader) &&
                        (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
                         ec == asio::error::broken_pipe || ec == asio::error::eof);
     close();
@@ -147,10 +150,9 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
     exchange.new_connection = true;
     step_start = SteadyClock::now();
     lowest().expires_after(origin->options().connect_timeout);
-    lowest().async_connect(origin->endpoints(),
-                           [self = shared_from_this()](error_code ec, const auto&) {
-                             self->on_connect(ec);
-                           });
+    lowest().async_connect(
+        origin->endpoints(),
+        [self = shared_from_this()](error_code ec, const auto&) { self->on_connect(ec); });
   }
 
   void on_connect(error_code ec) {
@@ -167,7 +169,8 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
       return fail(error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()),
                   Phase::kHandshake);
     }
-    if (!origin->options().insecure) tls->set_verify_callback(asio::ssl::host_name_verification(host));
+    if (!origin->options().insecure)
+      tls->set_verify_callback(asio::ssl::host_name_verification(host));
     step_start = SteadyClock::now();
     lowest().expires_after(origin->options().connect_timeout);
     tls->async_handshake(asio::ssl::stream_base::client,
@@ -199,10 +202,9 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
     parser->body_limit(origin->options().body_limit);
     parser->header_limit(origin->options().header_limit);
     with_stream([this](auto& stream) {
-      bhttp::async_read_header(stream, buffer, *parser,
-                               [self = shared_from_this()](error_code e, std::size_t) {
-                                 self->on_header(e);
-                               });
+      bhttp::async_read_header(
+          stream, buffer, *parser,
+          [self = shared_from_this()](error_code e, std::size_t) { self->on_header(e); });
     });
   }
 
@@ -210,8 +212,9 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
     if (ec) return fail(ec, Phase::kReadHeader);
     exchange.ttfb = SteadyClock::now() - step_start;
     with_stream([this](auto& stream) {
-      bhttp::async_read(stream, buffer, *parser,
-                        [self = shared_from_this()](error_code e, std::size_t) { self->on_read(e); });
+      bhttp::async_read(
+          stream, buffer, *parser,
+          [self = shared_from_this()](error_code e, std::size_t) { self->on_read(e); });
     });
   }
 

@@ -1,10 +1,10 @@
 // flow.cpp - FlowWorkload: compiled flows and the HTTP virtual user that runs them.
 #include "perfgate/http/flow.hpp"
 
-#include <random>
+#include <fmt/format.h>
 
 #include <boost/beast/http/field.hpp>
-#include <fmt/format.h>
+#include <random>
 
 #include "perfgate/core/error.hpp"
 
@@ -32,7 +32,10 @@ class HttpUser final : public load::VirtualUser {
  public:
   HttpUser(load::WorkerContext& ctx, std::shared_ptr<const FlowWorkload::Compiled> flow,
            std::uint64_t index)
-      : ctx_(ctx), flow_(std::move(flow)), connection_(ctx.io, flow_->origin), rng_(index * 2654435761u + 1) {
+      : ctx_(ctx),
+        flow_(std::move(flow)),
+        connection_(ctx.io, flow_->origin),
+        rng_(index * 2654435761u + 1) {
     values_.resize(flow_->variables.names().size());
     if (flow_->user_variables) {
       for (const auto& [name, value] : flow_->user_variables(index)) {
@@ -147,16 +150,20 @@ FlowWorkload::FlowWorkload(const Url& target, const ClientOptions& options, cons
     if (!(b.weight > 0)) {
       throw core::Error(fmt::format("behaviour '{}': weight must be above 0", b.name));
     }
-    if (b.requests.empty()) throw core::Error(fmt::format("behaviour '{}' has no requests", b.name));
+    if (b.requests.empty())
+      throw core::Error(fmt::format("behaviour '{}' has no requests", b.name));
     std::vector<RequestTemplate> compiled;
-    for (const RequestSpec& r : b.requests) compiled.push_back(RequestTemplate::compile(r, c->variables));
+    for (const RequestSpec& r : b.requests)
+      compiled.push_back(RequestTemplate::compile(r, c->variables));
     c->behaviours.push_back(std::move(compiled));
     c->behaviour_names.push_back(b.name);
     total += b.weight;
     c->cumulative_weights.push_back(total);
   }
-  for (const RequestSpec& r : flow.on_start) c->on_start.push_back(RequestTemplate::compile(r, c->variables));
-  for (const RequestSpec& r : flow.on_stop) c->on_stop.push_back(RequestTemplate::compile(r, c->variables));
+  for (const RequestSpec& r : flow.on_start)
+    c->on_start.push_back(RequestTemplate::compile(r, c->variables));
+  for (const RequestSpec& r : flow.on_stop)
+    c->on_stop.push_back(RequestTemplate::compile(r, c->variables));
   c->user_variables = flow.user_variables;
   c->origin = std::make_shared<Origin>(target, options);
   compiled_ = std::move(c);

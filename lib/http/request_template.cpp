@@ -1,9 +1,9 @@
 // request_template.cpp - ${variable} templates and compiled requests.
 #include "perfgate/http/request_template.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "perfgate/core/error.hpp"
 
@@ -62,7 +62,8 @@ RequestTemplate RequestTemplate::compile(const RequestSpec& spec, VariableTable&
   t.name = spec.name;
   t.method = spec.method;
   t.target = TextTemplate(spec.target, table);
-  for (const auto& [key, value] : spec.headers) t.headers.emplace_back(key, TextTemplate(value, table));
+  for (const auto& [key, value] : spec.headers)
+    t.headers.emplace_back(key, TextTemplate(value, table));
   if (spec.json_body) t.body = TextTemplate(*spec.json_body, table);
   t.expected_status = spec.expected_status;
   for (const auto& [variable, pointer] : spec.captures) {
@@ -79,8 +80,7 @@ RequestTemplate RequestTemplate::compile(const RequestSpec& spec, VariableTable&
 
 bool RequestTemplate::status_ok(unsigned status) const {
   if (expected_status.empty()) return status >= 200 && status < 400;
-  return std::find(expected_status.begin(), expected_status.end(), status) !=
-         expected_status.end();
+  return std::find(expected_status.begin(), expected_status.end(), status) != expected_status.end();
 }
 
 }  // namespace perfgate::http

@@ -1,9 +1,9 @@
 // url.cpp - Parsing of target URLs.
 #include "perfgate/http/url.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "perfgate/core/error.hpp"
 
@@ -14,7 +14,9 @@ std::string Url::authority() const {
   return fmt::format("{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
-std::string Url::to_string() const { return fmt::format("{}://{}{}", scheme, authority(), base_path); }
+std::string Url::to_string() const {
+  return fmt::format("{}://{}{}", scheme, authority(), base_path);
+}
 
 Url Url::parse(std::string_view text) {
   const auto fail = [&](std::string_view why) {

@@ -6,13 +6,12 @@
 #include "perfgate/load/executor.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <random>
-#include <thread>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cmath>
+#include <random>
+#include <thread>
 
 #include "perfgate/metrics/catalog.hpp"
 
@@ -20,9 +19,9 @@ namespace perfgate::load {
 namespace {
 
 namespace asio = boost::asio;
-using metrics::ErrorKind;
 using core::SteadyClock;
 using core::TimePoint;
+using metrics::ErrorKind;
 
 constexpr auto kControllerTick = std::chrono::milliseconds(10);
 constexpr auto kSessionSampleEvery = std::chrono::milliseconds(100);
@@ -113,7 +112,9 @@ struct Worker {
     }
   }
 
-  std::size_t stage_at(TimePoint t) const { return shared.profile.plan.stage_at(t - shared.origin); }
+  std::size_t stage_at(TimePoint t) const {
+    return shared.profile.plan.stage_at(t - shared.origin);
+  }
 
   UserSlot& add_user(std::uint64_t position, std::uint64_t global_index) {
     auto slot = std::make_unique<UserSlot>(io, shared.profile.seed * 7919 + global_index);
@@ -366,8 +367,8 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
     throw std::invalid_argument("shard index must be below the shard count");
   }
   workload.declare(set);
-  Shared shared{workload, profile, declare_ids(workload, profile, set), profile.plan.steady_windows(),
-                SteadyClock::now() + std::chrono::milliseconds(20)};
+  Shared shared{workload, profile, declare_ids(workload, profile, set),
+                profile.plan.steady_windows(), SteadyClock::now() + std::chrono::milliseconds(20)};
   const std::uint64_t shards = profile.shard.count;
   if (profile.iterations) {
     shared.iterations_left =
@@ -386,9 +387,8 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
       const std::uint64_t offset = profile.shard.index + shards * w->index;
       w->arrivals.emplace(profile.plan, profile.spacing, profile.seed, stride, offset);
       if (profile.iterations) w->arrivals_left = share_of(*profile.iterations, stride, offset);
-      const std::uint64_t share_cap =
-          share_of(share_of(profile.max_in_flight, shards, profile.shard.index), profile.threads,
-                   w->index);
+      const std::uint64_t share_cap = share_of(
+          share_of(profile.max_in_flight, shards, profile.shard.index), profile.threads, w->index);
       w->slot_cap = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, share_cap));
       Worker* wp = w.get();
       asio::post(w->io, [wp] { wp->schedule_next_arrival(); });
@@ -453,9 +453,9 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
     asio::post(w->io, [wp] { wp->request_stop_all(); });
   }
   const TimePoint graceful_deadline =
-      SteadyClock::now() + (interrupted ? std::min<Nanos>(profile.graceful_stop,
-                                                          std::chrono::seconds(1))
-                                        : profile.graceful_stop);
+      SteadyClock::now() + (interrupted
+                                ? std::min<Nanos>(profile.graceful_stop, std::chrono::seconds(1))
+                                : profile.graceful_stop);
   while (shared.live_users.load() > 0 && SteadyClock::now() < graceful_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

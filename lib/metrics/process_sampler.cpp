@@ -81,7 +81,8 @@ void ProcessSampler::loop() {
     const auto now = core::SteadyClock::now();
     const double dt = std::chrono::duration<double>(now - last).count();
     last = now;
-    const auto sample = [&](const std::string& pid, ProcStat& previous, MetricId cpu, MetricId rss) {
+    const auto sample = [&](const std::string& pid, ProcStat& previous, MetricId cpu,
+                            MetricId rss) {
       const ProcStat current = read_proc(pid);
       if (!current.ok) return;
       if (previous.ok && dt > 0) {
@@ -99,8 +100,8 @@ void ProcessSampler::loop() {
 std::optional<std::int64_t> recovery_time_ns(const std::vector<Recorder::ExceedanceSlot>& slots,
                                              std::int64_t from_ns) {
   constexpr std::size_t kWindow = 10;  // 10 slots of 100 ms: a 1 s window
-  const auto first = static_cast<std::size_t>(
-      (from_ns + Recorder::kExceedanceSlotNs - 1) / Recorder::kExceedanceSlotNs);
+  const auto first = static_cast<std::size_t>((from_ns + Recorder::kExceedanceSlotNs - 1) /
+                                              Recorder::kExceedanceSlotNs);
   for (std::size_t start = first; start + kWindow <= slots.size(); ++start) {
     std::uint64_t total = 0, over = 0;
     for (std::size_t i = start; i < start + kWindow; ++i) {

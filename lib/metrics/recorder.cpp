@@ -38,8 +38,8 @@ Recorder::Recorder(const MetricSet& set, core::TimePoint origin, std::int64_t ex
 }
 
 SeriesPoint& Recorder::slot_at(core::TimePoint at) {
-  const auto second =
-      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(at - origin_).count());
+  const auto second = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(at - origin_).count());
   // Slots are appended as time passes: one allocation a second at most, never per sample.
   while (series_.empty() || series_.back().second < second) {
     SeriesPoint point;

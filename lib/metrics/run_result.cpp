@@ -89,7 +89,8 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("schema_version")) {
     throw std::invalid_argument("not a perfgate results file (no schema_version)");
   }
-  const int version = j.at("schema_version").is_number_integer() ? j.at("schema_version").get<int>() : -1;
+  const int version =
+      j.at("schema_version").is_number_integer() ? j.at("schema_version").get<int>() : -1;
   if (version != kResultsSchemaVersion) {
     throw std::invalid_argument("unsupported schema_version " + j.at("schema_version").dump() +
                                 " (this perfgate reads version " +
@@ -116,8 +117,9 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
       if (m.contains("histogram")) {
         r.histograms.emplace(key, Histogram::from_json(m.at("histogram")));
       } else {
-        r.rates[key] = RateFigure{m.at("numerator").get<double>(), m.at("denominator").get<double>(),
-                                  m.at("count").get<std::uint64_t>()};
+        r.rates[key] =
+            RateFigure{m.at("numerator").get<double>(), m.at("denominator").get<double>(),
+                       m.at("count").get<std::uint64_t>()};
       }
     }
     r.errors = j.at("errors").get<std::map<std::string, std::uint64_t>>();
@@ -172,10 +174,10 @@ RunResult collect(const MetricSet& set, const Recorder& merged, double steady_se
   r.completed = merged.completed();
   r.failed = merged.failed();
   r.series = merged.series();
-  r.rates["error_rate"] = RateFigure{static_cast<double>(r.failed),
-                                     static_cast<double>(r.attempted), r.attempted};
-  r.rates["throughput"] = RateFigure{static_cast<double>(merged.steady_completed()),
-                                     steady_seconds, merged.steady_completed()};
+  r.rates["error_rate"] =
+      RateFigure{static_cast<double>(r.failed), static_cast<double>(r.attempted), r.attempted};
+  r.rates["throughput"] = RateFigure{static_cast<double>(merged.steady_completed()), steady_seconds,
+                                     merged.steady_completed()};
   return r;
 }
 

@@ -19,10 +19,11 @@ std::string value_text(double v, const std::string& key) {
 std::string console_summary(const metrics::RunResult& r) {
   std::string out;
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "\n== {}/{}  profile {}  {:.1f}s  {} operations ({} failed){}{} ==\n", r.suite,
-                 r.scenario, r.profile, r.duration_s, r.attempted, r.failed,
-                 r.shard.count > 1 ? fmt::format("  shard {}/{}", r.shard.index, r.shard.count) : "",
-                 r.interrupted ? "  INTERRUPTED" : "");
+  fmt::format_to(
+      it, "\n== {}/{}  profile {}  {:.1f}s  {} operations ({} failed){}{} ==\n", r.suite,
+      r.scenario, r.profile, r.duration_s, r.attempted, r.failed,
+      r.shard.count > 1 ? fmt::format("  shard {}/{}", r.shard.index, r.shard.count) : "",
+      r.interrupted ? "  INTERRUPTED" : "");
   fmt::format_to(it, "{:<34} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "metric", "count",
                  "avg", "p50", "p90", "p95", "p99", "max");
   for (const auto& [key, h] : r.histograms) {
@@ -31,7 +32,8 @@ std::string console_summary(const metrics::RunResult& r) {
     const auto v = [&](double x) { return h.count() ? value_text(x * s, key) : std::string("-"); };
     fmt::format_to(it, "{:<34} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", key, h.count(),
                    v(h.mean()), v(static_cast<double>(h.percentile(50))),
-                   v(static_cast<double>(h.percentile(90))), v(static_cast<double>(h.percentile(95))),
+                   v(static_cast<double>(h.percentile(90))),
+                   v(static_cast<double>(h.percentile(95))),
                    v(static_cast<double>(h.percentile(99))), v(static_cast<double>(h.max())));
   }
   for (const auto& [key, rate] : r.rates) {
@@ -42,20 +44,23 @@ std::string console_summary(const metrics::RunResult& r) {
   for (const auto& t : r.thresholds) {
     const std::string key = t.statistic == "count" ? std::string("samples") : t.metric;
     const auto fmt_v = [&](double x) {
-      return t.statistic == "count" ? core::format_quantity(x, core::Unit::kCount) : value_text(x, key);
+      return t.statistic == "count" ? core::format_quantity(x, core::Unit::kCount)
+                                    : value_text(x, key);
     };
     fmt::format_to(it, "{:<34} {:>12} {} {:<12} {:>9}  {:<4} {}{}\n",
                    fmt::format("{} {}", t.metric, t.statistic),
                    t.measured ? fmt_v(*t.measured) : std::string("-"), t.comparison, fmt_v(t.limit),
-                   t.samples, t.passed ? "✓" : "✗", t.tier, t.note.empty() ? "" : "  (" + t.note + ")");
+                   t.samples, t.passed ? "✓" : "✗", t.tier,
+                   t.note.empty() ? "" : "  (" + t.note + ")");
   }
   if (!r.errors.empty()) {
     std::string list;
-    for (const auto& [kind, n] : r.errors) list += fmt::format("{}{} {}", list.empty() ? "" : ", ", kind, n);
+    for (const auto& [kind, n] : r.errors)
+      list += fmt::format("{}{} {}", list.empty() ? "" : ", ", kind, n);
     fmt::format_to(it, "errors: {}\n", list);
   }
-  fmt::format_to(it, "result: {} (best tier met by every rule: {})\n", r.passed ? "PASSED" : "FAILED",
-                 r.best_tier);
+  fmt::format_to(it, "result: {} (best tier met by every rule: {})\n",
+                 r.passed ? "PASSED" : "FAILED", r.best_tier);
   return out;
 }
 

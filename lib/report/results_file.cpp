@@ -1,13 +1,12 @@
 // results_file.cpp - Atomic results files.
 #include "perfgate/report/results_file.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "perfgate/core/error.hpp"
 
@@ -24,7 +23,9 @@ std::string results_path(const std::string& dir, const metrics::RunResult& r) {
 void ensure_writable_dir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw core::IoError(fmt::format("results folder '{}' cannot be created: {}", dir, ec.message()));
+  if (ec)
+    throw core::IoError(
+        fmt::format("results folder '{}' cannot be created: {}", dir, ec.message()));
   const fs::path probe = fs::path(dir) / fmt::format(".perfgate-write-test-{}", ::getpid());
   {
     std::ofstream out(probe);
@@ -38,7 +39,9 @@ std::string write_results(const std::string& dir, const metrics::RunResult& resu
   const fs::path path = results_path(dir, result);
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  if (ec) throw core::IoError(fmt::format("cannot create '{}': {}", path.parent_path().string(), ec.message()));
+  if (ec)
+    throw core::IoError(
+        fmt::format("cannot create '{}': {}", path.parent_path().string(), ec.message()));
   const fs::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -47,7 +50,9 @@ std::string write_results(const std::string& dir, const metrics::RunResult& resu
     if (!out) throw core::IoError(fmt::format("cannot write results file '{}'", tmp.string()));
   }
   fs::rename(tmp, path, ec);
-  if (ec) throw core::IoError(fmt::format("cannot move '{}' to '{}': {}", tmp.string(), path.string(), ec.message()));
+  if (ec)
+    throw core::IoError(
+        fmt::format("cannot move '{}' to '{}': {}", tmp.string(), path.string(), ec.message()));
   return path.string();
 }
 
@@ -60,7 +65,8 @@ metrics::RunResult read_results(const std::string& path) {
   try {
     doc = nlohmann::json::parse(b.str());
   } catch (const nlohmann::json::parse_error& e) {
-    throw core::IoError(fmt::format("{}: not a complete JSON document (truncated?): {}", path, e.what()));
+    throw core::IoError(
+        fmt::format("{}: not a complete JSON document (truncated?): {}", path, e.what()));
   }
   try {
     return metrics::RunResult::from_json(doc);

@@ -17,8 +17,8 @@ using namespace std::chrono_literals;
 using metrics::ErrorKind;
 namespace bhttp = boost::beast::http;
 
-Exchange send_once(Connection& c, boost::asio::io_context& io, bhttp::verb verb, const std::string& target,
-                   const std::string& body = {}) {
+Exchange send_once(Connection& c, boost::asio::io_context& io, bhttp::verb verb,
+                   const std::string& target, const std::string& body = {}) {
   Request req{verb, target, 11};
   if (!body.empty()) {
     req.set(bhttp::field::content_type, "application/json");
@@ -83,8 +83,8 @@ TEST_F(HttpClientTest, StalledResponseTimesOut) {
 }
 
 TEST_F(HttpClientTest, RefusedConnectionIsCountedAsRefused) {
-  auto closed = std::make_shared<Origin>(Url::parse("http://127.0.0.1:" + std::to_string(testing::unused_port())),
-                                         ClientOptions{});
+  auto closed = std::make_shared<Origin>(
+      Url::parse("http://127.0.0.1:" + std::to_string(testing::unused_port())), ClientOptions{});
   Connection c(io_, closed);
   const Exchange ex = send_once(c, io_, bhttp::verb::get, "/health");
   EXPECT_EQ(ex.error, ErrorKind::kRefused) << ex.detail;
@@ -152,7 +152,10 @@ TEST_F(HttpClientTest, ErrorStatusesAreCountedByKind) {
   flow.user_variables = [](std::uint64_t) {
     return std::map<std::string, std::string>{{"username", "user1"}, {"password", "pass1"}};
   };
-  flow.behaviours = {{"login", 1, {RequestSpec::post("/auth/login").json(R"({"username": "${username}", "password": "${password}"})")}},
+  flow.behaviours = {{"login",
+                      1,
+                      {RequestSpec::post("/auth/login")
+                           .json(R"({"username": "${username}", "password": "${password}"})")}},
                      {"missing", 1, {RequestSpec::get("/nope")}}};
   FlowWorkload workload(Url::parse(failing.url()), {}, flow);
   load::LoadProfile p;

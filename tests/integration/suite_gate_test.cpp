@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
@@ -21,10 +20,12 @@ class SuiteGateTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   void write_table(const std::string& latency_rule) {
-    std::ofstream(dir_ + "/concurrent_users.json") << R"j({"suite": "concurrent_users", "scenarios": {
+    std::ofstream(dir_ + "/concurrent_users.json")
+        << R"j({"suite": "concurrent_users", "scenarios": {
       "sustained_load": {
         "load": { "ci": { "executor": "closed_loop", "users": 4, "duration": "2s", "think_time": "5ms" } },
-        "thresholds": { "latency": )j" + latency_rule + R"j(, "error_rate": { "rate": { "acceptable": "1%" } } },
+        "thresholds": { "latency": )j" +
+               latency_rule + R"j(, "error_rate": { "rate": { "acceptable": "1%" } } },
         "min_samples": 50 } } })j";
   }
 
@@ -45,7 +46,8 @@ class SuiteGateTest : public ::testing::Test {
     std::istringstream in(text);
     std::string line;
     while (std::getline(in, line)) {
-      if (line.starts_with("perfgate_reference_requests_total") && line.find("/metrics") == std::string::npos) {
+      if (line.starts_with("perfgate_reference_requests_total") &&
+          line.find("/metrics") == std::string::npos) {
         total += std::stoull(line.substr(line.rfind(' ') + 1));
       }
     }
@@ -74,7 +76,8 @@ TEST_F(SuiteGateTest, PassingRunWritesACompleteResultsFile) {
   write_table(R"j({ "p(95)": { "acceptable": "1s" } })j");
   const auto result = run_suite({{"PERFGATE_TARGET_HTTP", service.url()}});
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  const auto j = nlohmann::json::parse(std::ifstream(dir_ + "/results/concurrent_users/sustained_load.json"));
+  const auto j =
+      nlohmann::json::parse(std::ifstream(dir_ + "/results/concurrent_users/sustained_load.json"));
   EXPECT_EQ(j["schema_version"], 1);
   EXPECT_EQ(j["passed"], true);
   EXPECT_GT(j["metrics"]["latency"]["count"].get<int>(), 50);
@@ -89,8 +92,9 @@ TEST_F(SuiteGateTest, MalformedTableFailsBeforeAnyRequest) {
   write_table(R"j({ "p95": { "acceptable": "1s" } })j");
   const auto result = run_suite({{"PERFGATE_TARGET_HTTP", service.url()}});
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.output.find(dir_ + "/concurrent_users.json: /scenarios/sustained_load/thresholds/latency/p95: "
-                               "unknown statistic 'p95'"),
+  EXPECT_NE(result.output.find(
+                dir_ + "/concurrent_users.json: /scenarios/sustained_load/thresholds/latency/p95: "
+                       "unknown statistic 'p95'"),
             std::string::npos)
       << result.output;
   EXPECT_EQ(api_requests(service), 0u);

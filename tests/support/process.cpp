@@ -54,8 +54,8 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 
 ReferenceService::ReferenceService(std::vector<std::string> flags) : dir_(make_temp_dir()) {
   const std::string port_file = dir_ + "/port";
-  std::vector<std::string> args{PERFGATE_REFERENCE_BIN, "--port", "0", "--port-file", port_file,
-                                "--threads", "2"};
+  std::vector<std::string> args{
+      PERFGATE_REFERENCE_BIN, "--port", "0", "--port-file", port_file, "--threads", "2"};
   args.insert(args.end(), flags.begin(), flags.end());
   auto argv = c_strings(args);
   posix_spawn_file_actions_t actions;
@@ -69,8 +69,10 @@ ReferenceService::ReferenceService(std::vector<std::string> flags) : dir_(make_t
   for (int i = 0; i < 200 && port_ == 0; ++i) {
     std::ifstream in(port_file);
     unsigned port = 0;
-    if (in >> port) port_ = static_cast<std::uint16_t>(port);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (in >> port)
+      port_ = static_cast<std::uint16_t>(port);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   if (port_ == 0) throw std::runtime_error("perfgate-reference did not start");
 }
@@ -100,9 +102,46 @@ std::string ReferenceService::metrics() const {
   std::string response;
   char buffer[4096];
   ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) response.append(buffer, static_cast<std::size_t>(n));
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
+    response.append(buffer, static_cast<std::size_t>(n));
   ::close(fd);
   return response;
+}
+
+BackgroundProcess::BackgroundProcess(std::vector<std::string> args) {
+  auto argv = c_strings(args);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  const int rc = posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + args.front());
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+bool BackgroundProcess::wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (ok) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 ProgramResult run_program(const std::vector<std::string>& argv_in,
@@ -126,7 +165,7 @@ ProgramResult run_program(const std::vector<std::string>& argv_in,
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = -1;
   ProgramResult result;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) {
+  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) {
     throw std::runtime_error("cannot start " + argv_in.front());
   }
   posix_spawn_file_actions_destroy(&actions);

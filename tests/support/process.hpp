@@ -30,6 +30,20 @@ class ReferenceService {
   std::uint16_t port_ = 0;
 };
 
+// Any program run in the background for the life of this object (SIGTERM, then wait, at the end).
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(std::vector<std::string> argv);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+  // Waits until 127.0.0.1:`port` accepts connections; false after `timeout`.
+  static bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+};
+
 struct ProgramResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together

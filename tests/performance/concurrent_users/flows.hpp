@@ -39,7 +39,9 @@ inline RequestSpec update_profile() {
       .json(R"({"bio": "updated by virtual user ${username}"})");
 }
 
-inline RequestSpec whoami() { return RequestSpec::get("/users/me").named("whoami").bearer("${token}"); }
+inline RequestSpec whoami() {
+  return RequestSpec::get("/users/me").named("whoami").bearer("${token}");
+}
 
 inline RequestSpec health() { return RequestSpec::get("/health").named("health"); }
 
@@ -58,7 +60,8 @@ inline http::Flow logged_in_user(std::vector<Behaviour> behaviours) {
 
 // The everyday mix used by the ramp, sustained, peak and spike scenarios.
 inline http::Flow browsing_user() {
-  return logged_in_user({{"read_profile", 8, {read_profile()}}, {"update_profile", 2, {update_profile()}}});
+  return logged_in_user(
+      {{"read_profile", 8, {read_profile()}}, {"update_profile", 2, {update_profile()}}});
 }
 
 // The whole session life cycle, with credentials the service must refuse: a token after logout, an
@@ -68,15 +71,19 @@ inline http::Flow session_lifecycle_user() {
       {"read_profile", 40, {read_profile()}},
       {"update_profile", 20, {update_profile()}},
       {"whoami", 10, {whoami()}},
-      {"relogin", 10,
-       {logout(), whoami().named("revoked_token").must_be_rejected(), login()}},
-      {"expired_token", 10,
+      {"relogin", 10, {logout(), whoami().named("revoked_token").must_be_rejected(), login()}},
+      {"expired_token",
+       10,
        {RequestSpec::post("/auth/login")
             .named("login_short_lived")
             .json(R"({"username": "${username}", "password": "${password}", "ttl_ms": 0})")
             .capture("expired_token", "/token"),
-        RequestSpec::get("/users/me").named("expired_token").bearer("${expired_token}").must_be_rejected()}},
-      {"invalid_token", 10,
+        RequestSpec::get("/users/me")
+            .named("expired_token")
+            .bearer("${expired_token}")
+            .must_be_rejected()}},
+      {"invalid_token",
+       10,
        {RequestSpec::get("/users/me")
             .named("invalid_token")
             .bearer("not-a-token-${username}")

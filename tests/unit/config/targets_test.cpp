@@ -28,7 +28,8 @@ TEST(TargetsTest, MissingTargetSaysWhichVariableToSet) {
     t.require("http");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("set PERFGATE_TARGET_HTTP"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("set PERFGATE_TARGET_HTTP"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -44,7 +45,8 @@ TEST(TargetsTest, MalformedFilesAreLocated) {
     Targets::parse(R"({"http": 5})", "t.json");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "t.json: /http: expected a URL string or {\"url\": ..., \"insecure\": ...}");
+    EXPECT_STREQ(e.what(),
+                 "t.json: /http: expected a URL string or {\"url\": ..., \"insecure\": ...}");
   }
 }
 

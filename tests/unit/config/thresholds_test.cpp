@@ -60,8 +60,10 @@ struct Malformed {
 };
 
 // A valid table with one piece replaced.
-std::string table_with(const std::string& thresholds, const std::string& load =
-    R"j({ "ci": { "executor": "closed_loop", "users": 5, "duration": "10s" } })j") {
+std::string table_with(
+    const std::string& thresholds,
+    const std::string& load =
+        R"j({ "ci": { "executor": "closed_loop", "users": 5, "duration": "10s" } })j") {
   return R"j({"suite": "demo", "scenarios": {"s": {"load": )j" + load + R"j(, "thresholds": )j" +
          thresholds + "}}}";
 }
@@ -83,57 +85,142 @@ INSTANTIATE_TEST_SUITE_P(
     Tables, MalformedTableTest,
     ::testing::Values(
         Malformed{"MalformedJson", R"j({"suite": "x", )j",
-                  "t.json: /: malformed JSON: [json.exception.parse_error.101] parse error at line 1, column 16: syntax error while parsing object key - unexpected end of input; expected string literal"},
-        Malformed{"NotAnObject", "[]", "t.json: /: expected a threshold table (a JSON object), got []"},
+                  "t.json: /: malformed JSON: [json.exception.parse_error.101] parse error at line "
+                  "1, column 16: syntax error while parsing object key - unexpected end of input; "
+                  "expected string literal"},
+        Malformed{"NotAnObject", "[]",
+                  "t.json: /: expected a threshold table (a JSON object), got []"},
         Malformed{"UnknownTopLevelKey", R"j({"suite": "x", "scenarios": {}, "sceanrios": {}})j",
-                  "t.json: /sceanrios: unknown key 'sceanrios' (expected one of: suite, description, profiles, scenarios)"},
+                  "t.json: /sceanrios: unknown key 'sceanrios' (expected one of: suite, "
+                  "description, profiles, scenarios)"},
         Malformed{"EmptyTable", R"j({"suite": "x", "scenarios": {}})j",
                   "t.json: /scenarios: expected at least one scenario (the table is empty)"},
-        Malformed{"UnknownMetric", table_with(R"j({ "latncy": { "p(95)": { "acceptable": "1s" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latncy: unknown metric 'latncy' (expected one of: latency, connect, tls_handshake, ttfb, ttft, itl, tpot, e2e, output_tokens_per_s, ws_connect, ws_rtt, broadcast_latency, broadcast_fanout, sessions_held, txn, recovery_time, target_cpu, target_rss, loadgen_cpu, loadgen_rss, throughput, error_rate, auth_rejection_rate, goodput)"},
-        Malformed{"UnknownStatistic", table_with(R"j({ "latency": { "p95": { "acceptable": "1s" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency/p95: unknown statistic 'p95' for histogram metric 'latency' (expected p(N) with 0 < N <= 100, avg, min, max or count)"},
-        Malformed{"PercentileOutOfRange", table_with(R"j({ "latency": { "p(101)": { "acceptable": "1s" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency/p(101): unknown statistic 'p(101)' for histogram metric 'latency' (expected p(N) with 0 < N <= 100, avg, min, max or count)"},
-        Malformed{"RateStatisticOnHistogram", table_with(R"j({ "error_rate": { "p(95)": { "acceptable": "1%" } } })j"),
-                  "t.json: /scenarios/s/thresholds/error_rate/p(95): unknown statistic 'p(95)' for rate metric 'error_rate' (expected rate or count)"},
+        Malformed{"UnknownMetric",
+                  table_with(R"j({ "latncy": { "p(95)": { "acceptable": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latncy: unknown metric 'latncy' (expected one "
+                  "of: latency, connect, tls_handshake, ttfb, ttft, itl, tpot, e2e, "
+                  "output_tokens_per_s, ws_connect, ws_rtt, broadcast_latency, broadcast_fanout, "
+                  "sessions_held, txn, recovery_time, target_cpu, target_rss, loadgen_cpu, "
+                  "loadgen_rss, throughput, error_rate, auth_rejection_rate, goodput)"},
+        Malformed{
+            "UnknownStatistic", table_with(R"j({ "latency": { "p95": { "acceptable": "1s" } } })j"),
+            "t.json: /scenarios/s/thresholds/latency/p95: unknown statistic 'p95' for histogram "
+            "metric 'latency' (expected p(N) with 0 < N <= 100, avg, min, max or count)"},
+        Malformed{
+            "PercentileOutOfRange",
+            table_with(R"j({ "latency": { "p(101)": { "acceptable": "1s" } } })j"),
+            "t.json: /scenarios/s/thresholds/latency/p(101): unknown statistic 'p(101)' for "
+            "histogram metric 'latency' (expected p(N) with 0 < N <= 100, avg, min, max or count)"},
+        Malformed{"RateStatisticOnHistogram",
+                  table_with(R"j({ "error_rate": { "p(95)": { "acceptable": "1%" } } })j"),
+                  "t.json: /scenarios/s/thresholds/error_rate/p(95): unknown statistic 'p(95)' for "
+                  "rate metric 'error_rate' (expected rate or count)"},
         Malformed{"BadUnit", table_with(R"j({ "latency": { "p(95)": { "acceptable": "300" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration like \"300ms\": invalid duration '300': expected a number followed by ns, us, ms, s, m or h (e.g. 250ms)"},
-        Malformed{"NumberInsteadOfText", table_with(R"j({ "latency": { "p(95)": { "acceptable": 1e300 } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration like \"300ms\", got 1e+300"},
-        Malformed{"AbsurdDuration", table_with(R"j({ "latency": { "p(95)": { "acceptable": "99999999999999999999h" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration like \"300ms\": invalid duration '99999999999999999999h': number out of range"},
-        Malformed{"UnknownTier", table_with(R"j({ "latency": { "p(95)": { "fine": "1s", "acceptable": "2s" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency/p(95)/fine: unknown tier 'fine' (expected excellent, good or acceptable)"},
-        Malformed{"MissingGatingTier", table_with(R"j({ "latency": { "p(95)": { "good": "1s" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency/p(95): expected a limit for the gating tier 'acceptable'"},
-        Malformed{"TiersOutOfOrder", table_with(R"j({ "latency": { "p(95)": { "excellent": "500ms", "good": "300ms", "acceptable": "1s" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency/p(95): tiers out of order: expected excellent <= good <= acceptable (lower is better for 'latency'), got excellent 500.00ms and good 300.00ms"},
-        Malformed{"TiersOutOfOrderAtLeast", table_with(R"j({ "throughput": { "rate": { "good": "10/s", "acceptable": "20/s" } } })j"),
-                  "t.json: /scenarios/s/thresholds/throughput/rate: tiers out of order: expected excellent >= good >= acceptable (higher is better for 'throughput'), got good 10.0/s and acceptable 20.0/s"},
-        Malformed{"NoRules", table_with("{}"), "t.json: /scenarios/s/thresholds: expected at least one threshold rule"},
-        Malformed{"MissingProfile", table_with(kRule, R"j({ "nightly": { "executor": "closed_loop", "users": 5, "duration": "10s" } })j"),
-                  "t.json: /scenarios/s/load: missing load for profile 'ci' (this scenario has: nightly)"},
-        Malformed{"UnknownExecutor", table_with(kRule, R"j({ "ci": { "executor": "fast", "users": 5, "duration": "10s" } })j"),
-                  "t.json: /scenarios/s/load/ci/executor: expected \"closed_loop\" or \"open_loop\", got \"fast\""},
-        Malformed{"ZeroRate", table_with(kRule, R"j({ "ci": { "executor": "open_loop", "rate": "0/s", "duration": "10s" } })j"),
-                  "t.json: /scenarios/s/load/ci/rate: expected a rate above zero"},
-        Malformed{"NegativeRate", table_with(kRule, R"j({ "ci": { "executor": "open_loop", "rate": "-5/s", "duration": "10s" } })j"),
-                  "t.json: /scenarios/s/load/ci/rate: expected a rate like \"20/s\": invalid rate '-5/s': expected a number followed by /s, /m or /h (e.g. 20/s)"},
-        Malformed{"UsersOnOpenLoop", table_with(kRule, R"j({ "ci": { "executor": "open_loop", "users": 5, "duration": "10s" } })j"),
-                  "t.json: /scenarios/s/load/ci/users: 'users' does not apply to executor open_loop (use 'rate')"},
-        Malformed{"NoEnd", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5 } })j"),
-                  "t.json: /scenarios/s/load/ci: expected \"duration\", \"iterations\" or both: a run must end"},
-        Malformed{"TypoInLoad", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5, "duraton": "10s" } })j"),
-                  "t.json: /scenarios/s/load/ci/duraton: unknown key 'duraton' (expected one of: executor, users, rate, stages, start_users, start_rate, duration, iterations, think_time, spacing, max_in_flight, graceful_stop, threads, seed, connect_timeout, request_timeout)"},
-        Malformed{"FractionalUsers", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 2.5, "duration": "10s" } })j"),
-                  "t.json: /scenarios/s/load/ci/users: expected a number of users (a whole number from 0 to 10000000), got 2.5"},
-        Malformed{"StageWithoutTarget", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "stages": [{ "duration": "5s" }] } })j"),
-                  "t.json: /scenarios/s/load/ci/stages/0: expected a stage with \"duration\" and \"users\""},
-        Malformed{"ThinkTimeRangeBackwards", table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5, "duration": "10s", "think_time": ["2s", "1s"] } })j"),
-                  "t.json: /scenarios/s/load/ci/think_time: expected min <= max"},
-        Malformed{"BadMetricKey", table_with(R"j({ "latency{stage}": { "p(95)": { "acceptable": "1s" } } })j"),
-                  "t.json: /scenarios/s/thresholds/latency{stage}: expected a metric key like \"latency\" or \"latency{stage:2}\", got \"latency{stage}\""}),
+                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration "
+                  "like \"300ms\": invalid duration '300': expected a number followed by ns, us, "
+                  "ms, s, m or h (e.g. 250ms)"},
+        Malformed{"NumberInsteadOfText",
+                  table_with(R"j({ "latency": { "p(95)": { "acceptable": 1e300 } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration "
+                  "like \"300ms\", got 1e+300"},
+        Malformed{"AbsurdDuration",
+                  table_with(
+                      R"j({ "latency": { "p(95)": { "acceptable": "99999999999999999999h" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable: expected a duration "
+                  "like \"300ms\": invalid duration '99999999999999999999h': number out of range"},
+        Malformed{
+            "UnknownTier",
+            table_with(R"j({ "latency": { "p(95)": { "fine": "1s", "acceptable": "2s" } } })j"),
+            "t.json: /scenarios/s/thresholds/latency/p(95)/fine: unknown tier 'fine' (expected "
+            "excellent, good or acceptable)"},
+        Malformed{"MissingGatingTier",
+                  table_with(R"j({ "latency": { "p(95)": { "good": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95): expected a limit for the gating "
+                  "tier 'acceptable'"},
+        Malformed{
+            "TiersOutOfOrder",
+            table_with(
+                R"j({ "latency": { "p(95)": { "excellent": "500ms", "good": "300ms", "acceptable": "1s" } } })j"),
+            "t.json: /scenarios/s/thresholds/latency/p(95): tiers out of order: expected excellent "
+            "<= good <= acceptable (lower is better for 'latency'), got excellent 500.00ms and "
+            "good 300.00ms"},
+        Malformed{
+            "TiersOutOfOrderAtLeast",
+            table_with(
+                R"j({ "throughput": { "rate": { "good": "10/s", "acceptable": "20/s" } } })j"),
+            "t.json: /scenarios/s/thresholds/throughput/rate: tiers out of order: expected "
+            "excellent >= good >= acceptable (higher is better for 'throughput'), got good 10.0/s "
+            "and acceptable 20.0/s"},
+        Malformed{"NoRules", table_with("{}"),
+                  "t.json: /scenarios/s/thresholds: expected at least one threshold rule"},
+        Malformed{
+            "MissingProfile",
+            table_with(
+                kRule,
+                R"j({ "nightly": { "executor": "closed_loop", "users": 5, "duration": "10s" } })j"),
+            "t.json: /scenarios/s/load: missing load for profile 'ci' (this scenario has: "
+            "nightly)"},
+        Malformed{
+            "UnknownExecutor",
+            table_with(kRule,
+                       R"j({ "ci": { "executor": "fast", "users": 5, "duration": "10s" } })j"),
+            "t.json: /scenarios/s/load/ci/executor: expected \"closed_loop\" or \"open_loop\", got "
+            "\"fast\""},
+        Malformed{
+            "ZeroRate",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "open_loop", "rate": "0/s", "duration": "10s" } })j"),
+            "t.json: /scenarios/s/load/ci/rate: expected a rate above zero"},
+        Malformed{
+            "NegativeRate",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "open_loop", "rate": "-5/s", "duration": "10s" } })j"),
+            "t.json: /scenarios/s/load/ci/rate: expected a rate like \"20/s\": invalid rate "
+            "'-5/s': expected a number followed by /s, /m or /h (e.g. 20/s)"},
+        Malformed{
+            "UsersOnOpenLoop",
+            table_with(kRule,
+                       R"j({ "ci": { "executor": "open_loop", "users": 5, "duration": "10s" } })j"),
+            "t.json: /scenarios/s/load/ci/users: 'users' does not apply to executor open_loop (use "
+            "'rate')"},
+        Malformed{"NoEnd",
+                  table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5 } })j"),
+                  "t.json: /scenarios/s/load/ci: expected \"duration\", \"iterations\" or both: a "
+                  "run must end"},
+        Malformed{"TypoInLoad",
+                  table_with(
+                      kRule,
+                      R"j({ "ci": { "executor": "closed_loop", "users": 5, "duraton": "10s" } })j"),
+                  "t.json: /scenarios/s/load/ci/duraton: unknown key 'duraton' (expected one of: "
+                  "executor, users, rate, stages, start_users, start_rate, duration, iterations, "
+                  "think_time, spacing, max_in_flight, graceful_stop, threads, seed, "
+                  "connect_timeout, request_timeout)"},
+        Malformed{
+            "FractionalUsers",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "closed_loop", "users": 2.5, "duration": "10s" } })j"),
+            "t.json: /scenarios/s/load/ci/users: expected a number of users (a whole number from 0 "
+            "to 10000000), got 2.5"},
+        Malformed{
+            "StageWithoutTarget",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "closed_loop", "stages": [{ "duration": "5s" }] } })j"),
+            "t.json: /scenarios/s/load/ci/stages/0: expected a stage with \"duration\" and "
+            "\"users\""},
+        Malformed{
+            "ThinkTimeRangeBackwards",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "closed_loop", "users": 5, "duration": "10s", "think_time": ["2s", "1s"] } })j"),
+            "t.json: /scenarios/s/load/ci/think_time: expected min <= max"},
+        Malformed{"BadMetricKey",
+                  table_with(R"j({ "latency{stage}": { "p(95)": { "acceptable": "1s" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency{stage}: expected a metric key like "
+                  "\"latency\" or \"latency{stage:2}\", got \"latency{stage}\""}),
     [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.name; });
 
 TEST(ThresholdTableTest, UnreadableFileNamesThePath) {
@@ -141,7 +228,8 @@ TEST(ThresholdTableTest, UnreadableFileNamesThePath) {
     load_table("/nonexistent/thresholds.json", "ci");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "/nonexistent/thresholds.json: /: cannot read the file (does it exist?)");
+    EXPECT_STREQ(e.what(),
+                 "/nonexistent/thresholds.json: /: cannot read the file (does it exist?)");
   }
 }
 

@@ -57,24 +57,34 @@ INSTANTIATE_TEST_SUITE_P(
     Messages, UnitsErrorTest,
     ::testing::Values(
         BadInput{"250", Unit::kDuration,
-                 "invalid duration '250': expected a number followed by ns, us, ms, s, m or h (e.g. 250ms)"},
+                 "invalid duration '250': expected a number followed by ns, us, ms, s, m or h "
+                 "(e.g. 250ms)"},
         BadInput{"25 parsecs", Unit::kDuration,
-                 "invalid duration '25 parsecs': expected a number followed by ns, us, ms, s, m or h (e.g. 250ms)"},
+                 "invalid duration '25 parsecs': expected a number followed by ns, us, ms, s, m or "
+                 "h (e.g. 250ms)"},
         BadInput{"-5ms", Unit::kDuration,
-                 "invalid duration '-5ms': expected a number followed by ns, us, ms, s, m or h (e.g. 250ms)"},
+                 "invalid duration '-5ms': expected a number followed by ns, us, ms, s, m or h "
+                 "(e.g. 250ms)"},
         BadInput{"", Unit::kDuration,
-                 "invalid duration '': expected a number followed by ns, us, ms, s, m or h (e.g. 250ms)"},
+                 "invalid duration '': expected a number followed by ns, us, ms, s, m or h (e.g. "
+                 "250ms)"},
         BadInput{"nan", Unit::kDuration,
-                 "invalid duration 'nan': expected a number followed by ns, us, ms, s, m or h (e.g. 250ms)"},
+                 "invalid duration 'nan': expected a number followed by ns, us, ms, s, m or h "
+                 "(e.g. 250ms)"},
         BadInput{"1e300s", Unit::kDuration,
-                 "invalid duration '1e300s': expected a number followed by ns, us, ms, s, m or h (e.g. 250ms)"},
+                 "invalid duration '1e300s': expected a number followed by ns, us, ms, s, m or h "
+                 "(e.g. 250ms)"},
         BadInput{"99999999999999999999h", Unit::kDuration,
                  "invalid duration '99999999999999999999h': number out of range"},
-        BadInput{"1", Unit::kPercent, "invalid percentage '1': expected a number followed by % (e.g. 1%)"},
-        BadInput{"20", Unit::kRate, "invalid rate '20': expected a number followed by /s, /m or /h (e.g. 20/s)"},
-        BadInput{"20/d", Unit::kRate, "invalid rate '20/d': expected a number followed by /s, /m or /h (e.g. 20/s)"},
+        BadInput{"1", Unit::kPercent,
+                 "invalid percentage '1': expected a number followed by % (e.g. 1%)"},
+        BadInput{"20", Unit::kRate,
+                 "invalid rate '20': expected a number followed by /s, /m or /h (e.g. 20/s)"},
+        BadInput{"20/d", Unit::kRate,
+                 "invalid rate '20/d': expected a number followed by /s, /m or /h (e.g. 20/s)"},
         BadInput{"8kb", Unit::kBytes,
-                 "invalid size '8kb': expected a number optionally followed by B, KB, MB, GB, KiB, MiB or GiB"},
+                 "invalid size '8kb': expected a number optionally followed by B, KB, MB, GB, KiB, "
+                 "MiB or GiB"},
         BadInput{"ten", Unit::kCount, "invalid number 'ten': expected a plain number (e.g. 100)"}));
 
 TEST(UnitsTest, FormatsForPeople) {

@@ -32,12 +32,16 @@ TEST(UrlTest, RejectsBadUrlsWithTheReason) {
     }
     return std::string("accepted");
   };
-  EXPECT_EQ(message("ftp://x"), "invalid URL 'ftp://x': unknown scheme 'ftp' (expected http, https, ws or wss)");
-  EXPECT_EQ(message("localhost:8080"), "invalid URL 'localhost:8080': expected scheme://host[:port][/path]");
+  EXPECT_EQ(message("ftp://x"),
+            "invalid URL 'ftp://x': unknown scheme 'ftp' (expected http, https, ws or wss)");
+  EXPECT_EQ(message("localhost:8080"),
+            "invalid URL 'localhost:8080': expected scheme://host[:port][/path]");
   EXPECT_EQ(message("http://:80"), "invalid URL 'http://:80': missing host");
-  EXPECT_EQ(message("http://h:99999"), "invalid URL 'http://h:99999': port must be a number from 1 to 65535");
+  EXPECT_EQ(message("http://h:99999"),
+            "invalid URL 'http://h:99999': port must be a number from 1 to 65535");
   EXPECT_EQ(message("http://u:secret@h"),
-            "invalid URL for scheme 'http': credentials in the URL are not accepted; pass them through the environment");
+            "invalid URL for scheme 'http': credentials in the URL are not accepted; pass them "
+            "through the environment");
 }
 
 TEST(TemplateTest, RendersVariablesByIndex) {
@@ -55,7 +59,8 @@ TEST(TemplateTest, RendersVariablesByIndex) {
 TEST(TemplateTest, CompilesSpecsAndJudgesStatus) {
   VariableTable table;
   const RequestTemplate login = RequestTemplate::compile(
-      RequestSpec::post("/auth/login").json(R"({"u": "${username}"})").capture("token", "/token"), table);
+      RequestSpec::post("/auth/login").json(R"({"u": "${username}"})").capture("token", "/token"),
+      table);
   EXPECT_TRUE(login.status_ok(200));
   EXPECT_TRUE(login.status_ok(302));
   EXPECT_FALSE(login.status_ok(401));
@@ -66,7 +71,8 @@ TEST(TemplateTest, CompilesSpecsAndJudgesStatus) {
   EXPECT_TRUE(probe.rejection_probe);
   EXPECT_TRUE(probe.status_ok(401));
   EXPECT_FALSE(probe.status_ok(200));
-  EXPECT_THROW(RequestTemplate::compile(RequestSpec::get("/").capture("t", "no-slash"), table), core::Error);
+  EXPECT_THROW(RequestTemplate::compile(RequestSpec::get("/").capture("t", "no-slash"), table),
+               core::Error);
 }
 
 }  // namespace

@@ -5,10 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <thread>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <thread>
 
 namespace perfgate::load {
 namespace {
@@ -95,7 +94,8 @@ TEST(ClosedLoopExecutorTest, RunsExactlyTheIterationBudget) {
   };
   const auto& h = outcome.recorder.histograms();
   EXPECT_EQ(h[id("latency")].count(), 1000u);
-  EXPECT_EQ(h[id("latency{behaviour:even}")].count() + h[id("latency{behaviour:odd}")].count(), 1000u);
+  EXPECT_EQ(h[id("latency{behaviour:even}")].count() + h[id("latency{behaviour:odd}")].count(),
+            1000u);
   EXPECT_FALSE(outcome.interrupted);
 }
 

@@ -101,7 +101,8 @@ TEST(ArrivalScheduleTest, PoissonHasTheMeanRateAndExponentialGaps) {
 
 TEST(ArrivalScheduleTest, PoissonIsReproducibleFromItsSeed) {
   const StagePlan plan = StagePlan::constant(50, 2s);
-  ArrivalSchedule a(plan, Spacing::kPoisson, 7), b(plan, Spacing::kPoisson, 7), c(plan, Spacing::kPoisson, 8);
+  ArrivalSchedule a(plan, Spacing::kPoisson, 7), b(plan, Spacing::kPoisson, 7),
+      c(plan, Spacing::kPoisson, 8);
   bool differs = false;
   for (int i = 0; i < 50; ++i) {
     const auto ta = a.next(), tb = b.next(), tc = c.next();

@@ -5,10 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace perfgate::metrics {
 namespace {
@@ -25,7 +24,8 @@ std::vector<std::int64_t> lognormal_samples(std::size_t n, std::uint64_t seed) {
   // Latencies from ~10 us to ~10 s: the spread that stresses every bucket.
   std::lognormal_distribution<double> d(std::log(2e6), 2.0);
   std::vector<std::int64_t> out(n);
-  for (auto& v : out) v = std::clamp<std::int64_t>(std::llround(d(rng)), 1000, Histogram::kOneHourNs);
+  for (auto& v : out)
+    v = std::clamp<std::int64_t>(std::llround(d(rng)), 1000, Histogram::kOneHourNs);
   return out;
 }
 

@@ -76,8 +76,8 @@ TEST(RecoveryTimeTest, FirstHealthyOneSecondWindowAfterTheSpike) {
   for (int slot = 0; slot < 120; ++slot) {
     const bool slow = slot >= 50 && slot < 75;
     for (int i = 0; i < 20; ++i) {
-      r.operation_finished(t0 + std::chrono::milliseconds(slot * 100 + i), slow ? 5'000'000 : 100'000,
-                           ErrorKind::kNone, true);
+      r.operation_finished(t0 + std::chrono::milliseconds(slot * 100 + i),
+                           slow ? 5'000'000 : 100'000, ErrorKind::kNone, true);
     }
   }
   // Spike ends at 6 s: windows starting at 6.0 .. 7.4 s contain slow slots; 7.5 s is clean.
@@ -89,7 +89,8 @@ TEST(RecoveryTimeTest, FirstHealthyOneSecondWindowAfterTheSpike) {
   // Never recovering: slots end while still slow.
   Recorder stuck(set, t0, 1'000'000);
   for (int slot = 0; slot < 30; ++slot) {
-    stuck.operation_finished(t0 + std::chrono::milliseconds(slot * 100), 5'000'000, ErrorKind::kNone, true);
+    stuck.operation_finished(t0 + std::chrono::milliseconds(slot * 100), 5'000'000,
+                             ErrorKind::kNone, true);
   }
   EXPECT_FALSE(recovery_time_ns(stuck.exceedance(), 0).has_value());
 }

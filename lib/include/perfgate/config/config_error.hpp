@@ -7,7 +7,8 @@
 
 namespace perfgate::config {
 
-// A configuration mistake, located: what() reads "<file>: <json path>: expected <what>, got <text>".
+// A configuration mistake, located: what() reads "<file>: <json path>: expected <what>, got
+// <text>".
 class ConfigError : public core::Error {
  public:
   ConfigError(std::string file, std::string json_path, std::string expectation);

@@ -8,10 +8,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "perfgate/config/config_error.hpp"
 #include "perfgate/load/executor.hpp"
@@ -19,11 +18,11 @@
 namespace perfgate::config {
 
 struct Target {
-  std::string name;    // "http", "ai", "ws", "pg"
-  std::string url;     // as given; may hold secrets: never print it, print redacted() instead
-  bool insecure = false;        // skip TLS verification (self-signed test servers)
-  std::optional<int> pid;       // the target's process id when it runs on this machine
-  std::string source;           // where it came from ("PERFGATE_TARGET_HTTP", a file path)
+  std::string name;        // "http", "ai", "ws", "pg"
+  std::string url;         // as given; may hold secrets: never print it, print redacted() instead
+  bool insecure = false;   // skip TLS verification (self-signed test servers)
+  std::optional<int> pid;  // the target's process id when it runs on this machine
+  std::string source;      // where it came from ("PERFGATE_TARGET_HTTP", a file path)
   std::string redacted() const;
 };
 

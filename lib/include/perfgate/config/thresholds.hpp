@@ -9,11 +9,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "perfgate/config/config_error.hpp"
 #include "perfgate/load/executor.hpp"
@@ -36,8 +35,9 @@ struct Rule {
   std::string metric;  // key, possibly with tags; "{stage:*}" applies to every stage
   Statistic statistic;
   const metrics::MetricInfo* info = nullptr;
-  metrics::Direction direction = metrics::Direction::kAtMost;  // fixed by the metric (count: at least)
-  std::map<Tier, double> limits;  // canonical units of the metric (count: plain number)
+  metrics::Direction direction =
+      metrics::Direction::kAtMost;  // fixed by the metric (count: at least)
+  std::map<Tier, double> limits;    // canonical units of the metric (count: plain number)
   std::string json_path;
 };
 

@@ -24,7 +24,8 @@ enum class Unit {
   kCount,     // a plain number; text: 100, 2.5
 };
 
-// The unit's name as results files and messages spell it ("ns", "ratio", "per_s", "bytes", "count").
+// The unit's name as results files and messages spell it ("ns", "ratio", "per_s", "bytes",
+// "count").
 std::string_view unit_name(Unit unit);
 
 // Parses a non-negative duration ("250ms", "1.5s", "2m"). Throws UnitError.

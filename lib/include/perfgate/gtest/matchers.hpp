@@ -6,9 +6,9 @@
 // the tier reached and the number of samples the figure rests on.
 #pragma once
 
-#include <ostream>
-
 #include <gmock/gmock.h>
+
+#include <ostream>
 
 #include "perfgate/metrics/run_result.hpp"
 

@@ -5,8 +5,8 @@
 // and stops runs cleanly on SIGINT/SIGTERM. Each test runs one scenario:
 //
 //   TEST_F(ConcurrentUsers, SustainedLoad) {
-//     http::FlowWorkload workload(http_target(), client_options("sustained_load"), browsing_flow());
-//     EXPECT_THAT(run("sustained_load", workload), MeetsThresholds());
+//     http::FlowWorkload workload(http_target(), client_options("sustained_load"),
+//     browsing_flow()); EXPECT_THAT(run("sustained_load", workload), MeetsThresholds());
 //   }
 //
 // run() takes the load from the table for the active profile, runs it, evaluates the rules, writes
@@ -14,11 +14,11 @@
 // RecordProperty (so `ctest --output-junit` carries them).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "perfgate/config/targets.hpp"
 #include "perfgate/config/thresholds.hpp"
@@ -62,12 +62,17 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
 // The base of every suite's tests.
 class SuiteTest : public ::testing::Test {
  protected:
-  const config::Target& target(const std::string& name) const { return suite().targets.require(name); }
+  const config::Target& target(const std::string& name) const {
+    return suite().targets.require(name);
+  }
   // The target's URL, parsed.
   http::Url url(const std::string& name) const { return http::Url::parse(target(name).url); }
   // HTTP client options for a scenario: its timeouts from the table, TLS checks from the target.
-  http::ClientOptions client_options(const std::string& scenario, const std::string& target_name) const;
-  const config::ScenarioConfig& scenario(const std::string& name) const { return suite().table.scenario(name); }
+  http::ClientOptions client_options(const std::string& scenario,
+                                     const std::string& target_name) const;
+  const config::ScenarioConfig& scenario(const std::string& name) const {
+    return suite().table.scenario(name);
+  }
   metrics::RunResult run(const std::string& name, load::Workload& workload) {
     return run_scenario(name, workload);
   }
@@ -79,7 +84,7 @@ int suite_main(int argc, char** argv, const std::string& table_name,
 
 }  // namespace perfgate::gtest
 
-#define PERFGATE_SUITE_MAIN(table_name, ...)                                          \
-  int main(int argc, char** argv) {                                                   \
-    return ::perfgate::gtest::suite_main(argc, argv, table_name, {__VA_ARGS__});      \
+#define PERFGATE_SUITE_MAIN(table_name, ...)                                     \
+  int main(int argc, char** argv) {                                              \
+    return ::perfgate::gtest::suite_main(argc, argv, table_name, {__VA_ARGS__}); \
   }

@@ -5,18 +5,17 @@
 // (connect, tls_handshake, ttfb) and outcome. Every step has a deadline; nothing it does throws.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "perfgate/http/url.hpp"
 #include "perfgate/metrics/error_kind.hpp"
@@ -62,7 +61,7 @@ struct Exchange {
   std::optional<std::chrono::nanoseconds> connect;        // when a connection was opened
   std::optional<std::chrono::nanoseconds> tls_handshake;  // when TLS was negotiated
   std::optional<std::chrono::nanoseconds> ttfb;           // request written to header parsed
-  std::string detail;  // the underlying error message, for logs
+  std::string detail;                                     // the underlying error message, for logs
 };
 
 class Connection {

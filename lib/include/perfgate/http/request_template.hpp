@@ -6,15 +6,14 @@
 // rendering a request per operation is string concatenation, with no lookups by name.
 #pragma once
 
+#include <boost/beast/http/verb.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/beast/http/verb.hpp>
-#include <nlohmann/json.hpp>
 
 namespace perfgate::http {
 
@@ -58,23 +57,34 @@ struct RequestSpec {
   std::string target;  // path and query, appended to the target URL's base path
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<std::string> json_body;
-  std::vector<unsigned> expected_status;  // empty: any 2xx or 3xx is a success
+  std::vector<unsigned> expected_status;                      // empty: any 2xx or 3xx is a success
   std::vector<std::pair<std::string, std::string>> captures;  // variable, JSON pointer
   bool rejection_probe = false;
 
   static RequestSpec get(std::string target) { return make(boost::beast::http::verb::get, target); }
-  static RequestSpec post(std::string target) { return make(boost::beast::http::verb::post, target); }
+  static RequestSpec post(std::string target) {
+    return make(boost::beast::http::verb::post, target);
+  }
   static RequestSpec put(std::string target) { return make(boost::beast::http::verb::put, target); }
 
-  RequestSpec& named(std::string n) { name = std::move(n); return *this; }
+  RequestSpec& named(std::string n) {
+    name = std::move(n);
+    return *this;
+  }
   RequestSpec& header(std::string key, std::string value) {
     headers.emplace_back(std::move(key), std::move(value));
     return *this;
   }
   // Adds "Authorization: Bearer <token>"; `token` may hold ${variables}.
   RequestSpec& bearer(std::string token) { return header("Authorization", "Bearer " + token); }
-  RequestSpec& json(std::string body) { json_body = std::move(body); return *this; }
-  RequestSpec& expect(unsigned status) { expected_status.push_back(status); return *this; }
+  RequestSpec& json(std::string body) {
+    json_body = std::move(body);
+    return *this;
+  }
+  RequestSpec& expect(unsigned status) {
+    expected_status.push_back(status);
+    return *this;
+  }
   // Stores the string (or number, as text) at `json_pointer` of the response in ${variable}.
   RequestSpec& capture(std::string variable, std::string json_pointer) {
     captures.emplace_back(std::move(variable), std::move(json_pointer));
@@ -82,7 +92,10 @@ struct RequestSpec {
   }
   // Marks a request that carries a credential the service must refuse: counted in
   // `auth_rejection_rate` (rejected when the status is 401).
-  RequestSpec& must_be_rejected() { rejection_probe = true; return expect(401); }
+  RequestSpec& must_be_rejected() {
+    rejection_probe = true;
+    return expect(401);
+  }
 
  private:
   static RequestSpec make(boost::beast::http::verb verb, std::string target) {

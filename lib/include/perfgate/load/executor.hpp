@@ -11,10 +11,12 @@
 //   omission).
 //
 // Both stop by themselves: at the end of the plan or after `iterations`, users get
-// `graceful_stop` to finish; then whatever is still in flight is cancelled and counted as a timeout.
+// `graceful_stop` to finish; then whatever is still in flight is cancelled and counted as a
+// timeout.
 #pragma once
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -23,12 +25,10 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-
 #include "perfgate/core/clock.hpp"
+#include "perfgate/load/schedule.hpp"
 #include "perfgate/metrics/recorder.hpp"
 #include "perfgate/metrics/run_result.hpp"
-#include "perfgate/load/schedule.hpp"
 
 namespace perfgate::load {
 

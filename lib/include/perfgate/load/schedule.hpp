@@ -83,8 +83,8 @@ class ArrivalSchedule {
   std::mt19937_64 rng_;
   std::uint64_t stride_;
   std::uint64_t offset_;
-  std::uint64_t index_ = 0;   // global index of the next arrival to generate
-  double area_ = 0;           // cumulative target of the next arrival (Poisson)
+  std::uint64_t index_ = 0;  // global index of the next arrival to generate
+  double area_ = 0;          // cumulative target of the next arrival (Poisson)
 };
 
 // How many of the global users 0..total-1 belong to share `offset` of `stride`.

@@ -3,7 +3,8 @@
 //
 // A metric key is a base name from this catalogue, optionally followed by tags in k6 style:
 // `latency`, `latency{behaviour:read_profile}`, `latency{stage:2}`. The base name fixes the kind,
-// the unit and the direction of comparison, so a table cannot get "at most" and "at least" backwards.
+// the unit and the direction of comparison, so a table cannot get "at most" and "at least"
+// backwards.
 #pragma once
 
 #include <cstdint>

@@ -11,25 +11,25 @@ namespace perfgate::metrics {
 // Why an operation failed. Each failed operation is counted under exactly one kind, so the sum
 // over kinds equals the number of failed operations (DESIGN.md `error_rate`).
 enum class ErrorKind : std::uint8_t {
-  kNone = 0,      // not a failure
-  kRefused,       // the connection was refused (nothing listening, or the server's limit)
-  kTimeout,       // connect or request timeout expired
-  kReset,         // the connection was reset or closed by the peer before a response began
-  kStatus4xx,     // the response status was 4xx (and not the one the request expected)
-  kStatus5xx,     // the response status was 5xx (and not the one the request expected)
-  kProtocol,      // the peer sent bytes that do not parse (bad HTTP, bad JSON, oversize)
-  kClosedEarly,   // the peer closed in the middle of a response or stream
-  kDropped,       // open loop: the arrival could not start (max_in_flight reached)
-  kTls,           // the TLS handshake failed (including certificate verification)
-  kOther,         // anything else (name resolution, unreachable network, ...)
+  kNone = 0,     // not a failure
+  kRefused,      // the connection was refused (nothing listening, or the server's limit)
+  kTimeout,      // connect or request timeout expired
+  kReset,        // the connection was reset or closed by the peer before a response began
+  kStatus4xx,    // the response status was 4xx (and not the one the request expected)
+  kStatus5xx,    // the response status was 5xx (and not the one the request expected)
+  kProtocol,     // the peer sent bytes that do not parse (bad HTTP, bad JSON, oversize)
+  kClosedEarly,  // the peer closed in the middle of a response or stream
+  kDropped,      // open loop: the arrival could not start (max_in_flight reached)
+  kTls,          // the TLS handshake failed (including certificate verification)
+  kOther,        // anything else (name resolution, unreachable network, ...)
 };
 
 inline constexpr std::size_t kErrorKindCount = 11;
 
 constexpr std::string_view error_kind_name(ErrorKind kind) {
   constexpr std::array<std::string_view, kErrorKindCount> kNames{
-      "none",     "refused",      "timeout", "reset", "status_4xx",
-      "status_5xx", "protocol", "closed_early", "dropped", "tls", "other"};
+      "none",     "refused",      "timeout", "reset", "status_4xx", "status_5xx",
+      "protocol", "closed_early", "dropped", "tls",   "other"};
   return kNames[static_cast<std::size_t>(kind)];
 }
 

@@ -7,11 +7,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "perfgate/metrics/histogram.hpp"
 #include "perfgate/metrics/recorder.hpp"
@@ -31,10 +30,10 @@ struct RateFigure {
 
 // The verdict on one rule of a threshold table.
 struct ThresholdOutcome {
-  std::string metric;     // the key, e.g. "latency{stage:2}"
-  std::string statistic;  // "p(95)", "avg", "rate", ...
-  std::string comparison; // "<=" or ">="
-  double limit = 0;       // gating tier's limit, canonical units of the metric
+  std::string metric;              // the key, e.g. "latency{stage:2}"
+  std::string statistic;           // "p(95)", "avg", "rate", ...
+  std::string comparison;          // "<=" or ">="
+  double limit = 0;                // gating tier's limit, canonical units of the metric
   std::optional<double> measured;  // absent when the metric has no samples
   std::uint64_t samples = 0;
   bool passed = false;
@@ -54,7 +53,7 @@ struct RunResult {
   ShardInfo shard;
   std::int64_t started_at_ms = 0;  // Unix milliseconds
   std::int64_t ended_at_ms = 0;
-  double duration_s = 0;           // measured from the first intended start to the last finish
+  double duration_s = 0;  // measured from the first intended start to the last finish
   bool interrupted = false;
   bool passed = false;
   std::uint64_t min_samples = 0;
@@ -67,9 +66,9 @@ struct RunResult {
   std::map<std::string, RateFigure> rates;      // by metric key
   std::map<std::string, std::uint64_t> errors;  // by error kind
   std::map<std::string, std::uint64_t> counters;
-  std::vector<SeriesPoint> series;              // per second
+  std::vector<SeriesPoint> series;  // per second
   std::vector<ThresholdOutcome> thresholds;
-  std::string best_tier;                        // lowest tier every rule met, or "none"
+  std::string best_tier;                              // lowest tier every rule met, or "none"
   nlohmann::json context = nlohmann::json::object();  // profile, load, targets (redacted), machine
 
   // The samples behind the run: the count of `latency`, or attempted operations if absent.
