@@ -237,54 +237,37 @@ struct Worker {
 
   // ---- open loop ----
 
-  void schedule_next_arrival() {
-    if (arrivals_left == 0 || shared.ending.load(std::memory_order_relaxed)) {
-      ++shared.workers_done;
-      return;
-    }
-    const auto t = arrivals->next();
-    if (!t) {
-      ++shared.workers_done;
-      return;
-    }
-    next_arrival = shared.origin + *t;
-    arrival_timer.expires_at(next_arrival);
-    arrival_timer.async_wait([this](boost::system::error_code ec) {
-      if (ec) {
-        ++shared.workers_done;
-        return;
-      }
-      on_arrival();
-    });
-  }
-
-  void on_arrival() {
-    // Every arrival whose intended time has passed starts now, stamped with its intended time:
-    // if this thread fell behind, the wait shows up in latency instead of being hidden.
-    const TimePoint now = SteadyClock::now();
-    while (!shared.ending.load(std::memory_order_relaxed)) {
-      dispatch(next_arrival);
-      --arrivals_left;
-      if (arrivals_left == 0) break;
+  // Takes this share's next arrivals: each one already due starts at once, stamped with its
+  // intended time (if this thread fell behind, the wait shows in latency instead of being
+  // hidden); then the timer waits for the first one still ahead.
+  void advance() {
+    for (;;) {
+      if (arrivals_left == 0 || shared.ending.load(std::memory_order_relaxed)) break;
       const auto t = arrivals->next();
-      if (!t) {
-        arrivals_left = 0;
-        break;
-      }
+      if (!t) break;
       next_arrival = shared.origin + *t;
-      if (next_arrival > now) {
+      if (next_arrival > SteadyClock::now()) {
         arrival_timer.expires_at(next_arrival);
-        arrival_timer.async_wait([this](boost::system::error_code ec) {
-          if (ec) {
-            ++shared.workers_done;
-            return;
-          }
-          on_arrival();
-        });
+        arrival_timer.async_wait([this](boost::system::error_code ec) { on_arrival_due(ec); });
         return;
       }
+      start_arrival();
     }
     ++shared.workers_done;
+  }
+
+  void on_arrival_due(boost::system::error_code ec) {
+    if (ec) {  // cancelled: the run is ending
+      ++shared.workers_done;
+      return;
+    }
+    start_arrival();
+    advance();
+  }
+
+  void start_arrival() {
+    dispatch(next_arrival);
+    --arrivals_left;
   }
 
   void dispatch(TimePoint intended) {
@@ -391,7 +374,7 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
           share_of(profile.max_in_flight, shards, profile.shard.index), profile.threads, w->index);
       w->slot_cap = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, share_cap));
       Worker* wp = w.get();
-      asio::post(w->io, [wp] { wp->schedule_next_arrival(); });
+      asio::post(w->io, [wp] { wp->advance(); });
     }
   }
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
