@@ -131,7 +131,7 @@ void SuiteEnvironment::SetUp() {
     c.targets = config::Targets::from_environment();
     for (const std::string& name : required_targets_) {
       const config::Target& t = c.targets.require(name);
-      http::Url::parse(t.url);  // a bad URL fails here, before any load
+      net::Url::parse(t.url);  // a bad URL fails here, before any load
     }
     report::ensure_writable_dir(c.settings.results_dir);
     std::cout << fmt::format("perfgate: suite {} profile {} thresholds {} results {}\n",
@@ -146,10 +146,10 @@ void SuiteEnvironment::SetUp() {
   }
 }
 
-http::ClientOptions SuiteTest::client_options(const std::string& scenario_name,
-                                              const std::string& target_name) const {
+net::ClientOptions SuiteTest::client_options(const std::string& scenario_name,
+                                             const std::string& target_name) const {
   const config::ScenarioConfig& sc = scenario(scenario_name);
-  http::ClientOptions o;
+  net::ClientOptions o;
   o.connect_timeout = sc.connect_timeout;
   o.request_timeout = sc.request_timeout;
   o.insecure = target(target_name).insecure;

@@ -14,7 +14,7 @@ namespace bhttp = boost::beast::http;
 using metrics::ErrorKind;
 
 struct FlowWorkload::Compiled {
-  std::shared_ptr<const Origin> origin;
+  std::shared_ptr<const net::Origin> origin;
   VariableTable variables;
   std::vector<RequestTemplate> on_start;
   std::vector<std::vector<RequestTemplate>> behaviours;
@@ -78,7 +78,7 @@ class HttpUser final : public load::VirtualUser {
   void send_next() {
     if (next_ == requests_->size()) return complete(ErrorKind::kNone);
     const RequestTemplate& t = (*requests_)[next_];
-    Request req;
+    net::Request req;
     req.method(t.method);
     std::string target = flow_->origin->url().base_path;
     t.target.render_into(values_, target);
@@ -88,10 +88,10 @@ class HttpUser final : public load::VirtualUser {
       req.set(bhttp::field::content_type, "application/json");
       req.body() = t.body->render(values_);
     }
-    connection_.send(std::move(req), [this](Exchange&& ex) { on_exchange(std::move(ex)); });
+    connection_.send(std::move(req), [this](net::Exchange&& ex) { on_exchange(std::move(ex)); });
   }
 
-  void on_exchange(Exchange&& ex) {
+  void on_exchange(net::Exchange&& ex) {
     const RequestTemplate& t = (*requests_)[next_];
     auto& rec = ctx_.recorder;
     if (ex.connect) rec.record(flow_->connect, ex.connect->count());
@@ -131,7 +131,7 @@ class HttpUser final : public load::VirtualUser {
 
   load::WorkerContext& ctx_;
   std::shared_ptr<const FlowWorkload::Compiled> flow_;
-  Connection connection_;
+  net::Connection connection_;
   Variables values_;
   std::mt19937_64 rng_;
   const std::vector<RequestTemplate>* requests_ = nullptr;
@@ -142,7 +142,8 @@ class HttpUser final : public load::VirtualUser {
 
 }  // namespace
 
-FlowWorkload::FlowWorkload(const Url& target, const ClientOptions& options, const Flow& flow) {
+FlowWorkload::FlowWorkload(const net::Url& target, const net::ClientOptions& options,
+                           const Flow& flow) {
   auto c = std::make_shared<Compiled>();
   if (flow.behaviours.empty()) throw core::Error("a flow needs at least one behaviour");
   double total = 0;
@@ -165,7 +166,7 @@ FlowWorkload::FlowWorkload(const Url& target, const ClientOptions& options, cons
   for (const RequestSpec& r : flow.on_stop)
     c->on_stop.push_back(RequestTemplate::compile(r, c->variables));
   c->user_variables = flow.user_variables;
-  c->origin = std::make_shared<Origin>(target, options);
+  c->origin = std::make_shared<net::Origin>(target, options);
   compiled_ = std::move(c);
 }
 

@@ -79,7 +79,8 @@ struct Worker {
       : shared(shared),
         recorder(set, shared.origin, exceedance_limit_ns),
         index(index),
-        context{io, recorder, index},
+        context{io, recorder, index,
+                [&shared](core::TimePoint at) { return shared.is_steady(at); }},
         arrival_timer(io) {}
 
   Shared& shared;

@@ -28,6 +28,8 @@ constexpr std::array kCatalog{
     MetricInfo{"e2e", H, Unit::kDuration, kMost, 1, "LLM: request sent to the end of the stream"},
     MetricInfo{"output_tokens_per_s", H, Unit::kRate, kLeast, 1e-3,
                "LLM: output tokens / e2e, per request"},
+    MetricInfo{"item_latency", H, Unit::kDuration, kMost, 1,
+               "batch endpoints: a batch's latency / the items in it, one sample per batch"},
     MetricInfo{"ws_connect", H, Unit::kDuration, kMost, 1,
                "TCP connect + HTTP upgrade until the WebSocket is open"},
     MetricInfo{"ws_rtt", H, Unit::kDuration, kMost, 1, "echo round trip of one message"},
@@ -56,7 +58,11 @@ constexpr std::array kCatalog{
                "requests carrying an expired, revoked or invalid token that the service rejected "
                "with 401, / such requests sent"},
     MetricInfo{"goodput", R, Unit::kRate, kLeast, 1,
-               "requests per second that met every SLO named in the table"},
+               "LLM: requests per second that met every SLO named in the scenario's workload, over "
+               "the steady part of the run"},
+    MetricInfo{"output_token_throughput", R, Unit::kRate, kLeast, 1,
+               "LLM: output tokens per second over the steady part of the run, all requests "
+               "together"},
 };
 
 }  // namespace

@@ -5,12 +5,12 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "perfgate/http/connection.hpp"
 #include "perfgate/http/flow.hpp"
 #include "perfgate/load/executor.hpp"
+#include "perfgate/net/http_connection.hpp"
 #include "process.hpp"
 
-namespace perfgate::http {
+namespace perfgate::net {
 namespace {
 
 using namespace std::chrono_literals;
@@ -99,20 +99,20 @@ TEST_F(HttpClientTest, OversizeBodyIsAProtocolError) {
 }
 
 TEST_F(HttpClientTest, FlowCapturesTokensAndCountsRejections) {
-  Flow flow;
+  http::Flow flow;
   flow.user_variables = [](std::uint64_t i) {
     return std::map<std::string, std::string>{{"username", "user" + std::to_string(i + 1)},
                                               {"password", "pass" + std::to_string(i + 1)}};
   };
-  flow.on_start = {RequestSpec::post("/auth/login")
+  flow.on_start = {http::RequestSpec::post("/auth/login")
                        .json(R"({"username": "${username}", "password": "${password}"})")
                        .capture("token", "/token")
                        .capture("id", "/user_id")};
   flow.behaviours = {
-      {"read", 1, {RequestSpec::get("/users/${id}/profile").bearer("${token}")}},
-      {"forged", 1, {RequestSpec::get("/users/me").bearer("forged").must_be_rejected()}}};
-  flow.on_stop = {RequestSpec::post("/auth/logout").bearer("${token}").expect(204)};
-  FlowWorkload workload(Url::parse(service_->url()), {}, flow);
+      {"read", 1, {http::RequestSpec::get("/users/${id}/profile").bearer("${token}")}},
+      {"forged", 1, {http::RequestSpec::get("/users/me").bearer("forged").must_be_rejected()}}};
+  flow.on_stop = {http::RequestSpec::post("/auth/logout").bearer("${token}").expect(204)};
+  http::FlowWorkload workload(Url::parse(service_->url()), {}, flow);
   load::LoadProfile p;
   p.plan = load::StagePlan::constant(3, 60s);
   p.iterations = 300;
@@ -128,11 +128,11 @@ TEST_F(HttpClientTest, FlowCapturesTokensAndCountsRejections) {
 }
 
 TEST_F(HttpClientTest, RunAgainstAHangingTargetEndsOnTimeWithTimeouts) {
-  Flow flow;
-  flow.behaviours = {{"hang", 1, {RequestSpec::get("/delay/60000")}}};
+  http::Flow flow;
+  flow.behaviours = {{"hang", 1, {http::RequestSpec::get("/delay/60000")}}};
   ClientOptions o;
   o.request_timeout = 400ms;
-  FlowWorkload workload(Url::parse(service_->url()), o, flow);
+  http::FlowWorkload workload(Url::parse(service_->url()), o, flow);
   load::LoadProfile p;
   p.plan = load::StagePlan::constant(4, 1s);
   p.threads = 2;
@@ -148,16 +148,16 @@ TEST_F(HttpClientTest, RunAgainstAHangingTargetEndsOnTimeWithTimeouts) {
 
 TEST_F(HttpClientTest, ErrorStatusesAreCountedByKind) {
   testing::ReferenceService failing({"--error-rate", "100%"});
-  Flow flow;
+  http::Flow flow;
   flow.user_variables = [](std::uint64_t) {
     return std::map<std::string, std::string>{{"username", "user1"}, {"password", "pass1"}};
   };
   flow.behaviours = {{"login",
                       1,
-                      {RequestSpec::post("/auth/login")
+                      {http::RequestSpec::post("/auth/login")
                            .json(R"({"username": "${username}", "password": "${password}"})")}},
-                     {"missing", 1, {RequestSpec::get("/nope")}}};
-  FlowWorkload workload(Url::parse(failing.url()), {}, flow);
+                     {"missing", 1, {http::RequestSpec::get("/nope")}}};
+  http::FlowWorkload workload(Url::parse(failing.url()), {}, flow);
   load::LoadProfile p;
   p.plan = load::StagePlan::constant(2, 60s);
   p.iterations = 200;
@@ -173,4 +173,4 @@ TEST_F(HttpClientTest, ErrorStatusesAreCountedByKind) {
 }
 
 }  // namespace
-}  // namespace perfgate::http
+}  // namespace perfgate::net

@@ -6,10 +6,10 @@
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 
-#include "perfgate/http/connection.hpp"
+#include "perfgate/net/http_connection.hpp"
 #include "process.hpp"
 
-namespace perfgate::http {
+namespace perfgate::net {
 namespace {
 
 using metrics::ErrorKind;
@@ -73,4 +73,4 @@ TEST_F(TlsTest, InsecureTargetSkipsVerificationAndTimesTheHandshake) {
 }
 
 }  // namespace
-}  // namespace perfgate::http
+}  // namespace perfgate::net

@@ -28,4 +28,20 @@ class IoError : public Error {
   using Error::Error;
 };
 
+// A driver's options object (a scenario's "workload" in its table) is wrong at `path`, a JSON
+// pointer relative to that object. The config layer adds the file and the scenario's path.
+class FieldError : public Error {
+ public:
+  FieldError(std::string path, std::string expectation)
+      : Error(path + ": " + expectation),
+        path_(std::move(path)),
+        expectation_(std::move(expectation)) {}
+  const std::string& path() const { return path_; }
+  const std::string& expectation() const { return expectation_; }
+
+ private:
+  std::string path_;
+  std::string expectation_;
+};
+
 }  // namespace perfgate::core

@@ -22,10 +22,10 @@
 
 #include "perfgate/config/targets.hpp"
 #include "perfgate/config/thresholds.hpp"
-#include "perfgate/http/connection.hpp"
-#include "perfgate/http/url.hpp"
 #include "perfgate/load/executor.hpp"
 #include "perfgate/metrics/run_result.hpp"
+#include "perfgate/net/http_connection.hpp"
+#include "perfgate/net/url.hpp"
 
 namespace perfgate::gtest {
 
@@ -66,10 +66,10 @@ class SuiteTest : public ::testing::Test {
     return suite().targets.require(name);
   }
   // The target's URL, parsed.
-  http::Url url(const std::string& name) const { return http::Url::parse(target(name).url); }
+  net::Url url(const std::string& name) const { return net::Url::parse(target(name).url); }
   // HTTP client options for a scenario: its timeouts from the table, TLS checks from the target.
-  http::ClientOptions client_options(const std::string& scenario,
-                                     const std::string& target_name) const;
+  net::ClientOptions client_options(const std::string& scenario,
+                                    const std::string& target_name) const;
   const config::ScenarioConfig& scenario(const std::string& name) const {
     return suite().table.scenario(name);
   }

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "perfgate/http/connection.hpp"
 #include "perfgate/http/request_template.hpp"
 #include "perfgate/load/executor.hpp"
+#include "perfgate/net/http_connection.hpp"
 
 namespace perfgate::http {
 
@@ -38,7 +38,7 @@ class FlowWorkload final : public load::Workload {
  public:
   // Resolves the target and compiles the flow. Throws core::Error for a bad template, an empty
   // behaviour list or a non-positive weight.
-  FlowWorkload(const Url& target, const ClientOptions& options, const Flow& flow);
+  FlowWorkload(const net::Url& target, const net::ClientOptions& options, const Flow& flow);
   ~FlowWorkload() override;
 
   void declare(metrics::MetricSet& set) override;

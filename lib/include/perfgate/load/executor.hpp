@@ -65,6 +65,9 @@ struct WorkerContext {
   boost::asio::io_context& io;
   metrics::Recorder& recorder;
   std::uint32_t thread_index;
+  // Whether `at` lies in a steady (non-ramp) window of the run: what `throughput` counts, and so
+  // what a workload's own per-second figures (goodput) must count too.
+  std::function<bool(core::TimePoint)> is_steady;
 };
 
 // Makes the virtual users of a scenario.

@@ -1,13 +1,15 @@
-// connection.cpp - Keep-alive HTTP/1.1 connection: do_x / on_x steps, each with a deadline.
-#include "perfgate/http/connection.hpp"
+// http_connection.cpp - Keep-alive HTTP/1.1 connection: do_x / on_x steps, each with a deadline.
+#include "perfgate/net/http_connection.hpp"
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -17,7 +19,7 @@
 #include "perfgate/core/clock.hpp"
 #include "perfgate/core/error.hpp"
 
-namespace perfgate::http {
+namespace perfgate::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -75,7 +77,11 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
   std::optional<beast::tcp_stream> tcp;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+  // One read loop for every response: body bytes land in body_chunk as they arrive, then go to
+  // the sink (streaming callers) or into exchange.body.
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+  std::array<char, 16 * 1024> body_chunk;
+  BodySink sink;
   Request request;
   Exchange exchange;
   std::function<void(Exchange&&)> done;
@@ -211,19 +217,39 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
   void on_header(error_code ec) {
     if (ec) return fail(ec, Phase::kReadHeader);
     exchange.ttfb = SteadyClock::now() - step_start;
+    exchange.status = parser->get().result_int();
+    if (parser->is_done()) return on_complete();
+    do_read_body();
+  }
+
+  void do_read_body() {
+    parser->get().body().data = body_chunk.data();
+    parser->get().body().size = body_chunk.size();
     with_stream([this](auto& stream) {
-      bhttp::async_read(
+      bhttp::async_read_some(
           stream, buffer, *parser,
-          [self = shared_from_this()](error_code e, std::size_t) { self->on_read(e); });
+          [self = shared_from_this()](error_code e, std::size_t) { self->on_body(e); });
     });
   }
 
-  void on_read(error_code ec) {
+  void on_body(error_code ec) {
+    if (ec == bhttp::error::need_buffer) ec = {};  // body_chunk is full: deliver, read on
+    const std::size_t n = body_chunk.size() - parser->get().body().size;
+    if (n > 0) {
+      const std::string_view bytes(body_chunk.data(), n);
+      if (sink) {
+        sink(bytes, SteadyClock::now());
+      } else {
+        exchange.body.append(bytes);
+      }
+    }
     if (ec) return fail(ec, Phase::kReadBody);
-    Response response = parser->release();
-    exchange.status = response.result_int();
-    exchange.body = std::move(response.body());
-    if (!response.keep_alive()) close();
+    if (parser->is_done()) return on_complete();
+    do_read_body();
+  }
+
+  void on_complete() {
+    if (!parser->get().keep_alive()) close();
     finish();
   }
 };
@@ -235,12 +261,13 @@ Connection::~Connection() {
   if (state_) state_->close();
 }
 
-void Connection::send(Request request, std::function<void(Exchange&&)> done) {
+void Connection::send(Request request, std::function<void(Exchange&&)> done, BodySink sink) {
   request.set(bhttp::field::host, state_->origin->url().authority());
   request.keep_alive(true);
   request.prepare_payload();
   state_->request = std::move(request);
   state_->done = std::move(done);
+  state_->sink = std::move(sink);
   state_->start();
 }
 
@@ -255,4 +282,4 @@ void Connection::cancel() {
 
 bool Connection::is_open() const { return state_->open; }
 
-}  // namespace perfgate::http
+}  // namespace perfgate::net

@@ -1,11 +1,11 @@
-// perfgate/http/url.hpp - Target URLs ("http://127.0.0.1:8080", "https://api.example.com/v1").
+// perfgate/net/url.hpp - Target URLs ("http://127.0.0.1:8080", "https://api.example.com/v1").
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace perfgate::http {
+namespace perfgate::net {
 
 struct Url {
   std::string scheme;  // "http", "https", "ws" or "wss"
@@ -24,4 +24,4 @@ struct Url {
   static Url parse(std::string_view text);
 };
 
-}  // namespace perfgate::http
+}  // namespace perfgate::net

@@ -1,5 +1,5 @@
 // url.cpp - Parsing of target URLs.
-#include "perfgate/http/url.hpp"
+#include "perfgate/net/url.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 
 #include "perfgate/core/error.hpp"
 
-namespace perfgate::http {
+namespace perfgate::net {
 
 std::string Url::authority() const {
   const bool v6 = host.find(':') != std::string::npos;
@@ -78,4 +78,4 @@ Url Url::parse(std::string_view text) {
   return url;
 }
 
-}  // namespace perfgate::http
+}  // namespace perfgate::net

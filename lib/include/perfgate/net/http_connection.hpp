@@ -1,4 +1,4 @@
-// perfgate/http/connection.hpp - One keep-alive HTTP/1.1 connection to one origin, on Beast.
+// perfgate/net/http_connection.hpp - One keep-alive HTTP/1.1 connection to one origin, on Beast.
 //
 // A virtual user owns one Connection and sends one request at a time over it. The connection opens
 // (TCP, then TLS for https) on first use and after any failure, and reports each request's phases
@@ -16,11 +16,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
-#include "perfgate/http/url.hpp"
 #include "perfgate/metrics/error_kind.hpp"
+#include "perfgate/net/url.hpp"
 
-namespace perfgate::http {
+namespace perfgate::net {
 
 struct ClientOptions {
   std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);
@@ -50,7 +51,6 @@ class Origin {
 };
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // What one request came to.
 struct Exchange {
@@ -64,6 +64,10 @@ struct Exchange {
   std::string detail;                                     // the underlying error message, for logs
 };
 
+// Receives a streamed response body piece by piece, with the time each piece was read.
+using BodySink =
+    std::function<void(std::string_view bytes, std::chrono::steady_clock::time_point at)>;
+
 class Connection {
  public:
   Connection(boost::asio::io_context& io, std::shared_ptr<const Origin> origin);
@@ -72,8 +76,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Sends `request` (Host and keep-alive are set here) and calls `done` once with the outcome.
-  // One request at a time.
-  void send(Request request, std::function<void(Exchange&&)> done);
+  // With a `sink`, the body goes to it as it arrives (Exchange::body stays empty); `done` follows
+  // the last piece. One request at a time.
+  void send(Request request, std::function<void(Exchange&&)> done, BodySink sink = {});
   // Aborts the request in flight; its completion reports kTimeout.
   void cancel();
   bool is_open() const;
@@ -83,4 +88,4 @@ class Connection {
   std::shared_ptr<State> state_;
 };
 
-}  // namespace perfgate::http
+}  // namespace perfgate::net

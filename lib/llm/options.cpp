@@ -1,0 +1,167 @@
+// options.cpp - Parsing AI workload options and loading prompts.
+#include "perfgate/llm/options.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "perfgate/core/error.hpp"
+#include "perfgate/core/units.hpp"
+
+namespace perfgate::llm {
+
+using nlohmann::json;
+
+namespace {
+
+void only_keys(const json& j, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, _] : j.items()) {
+    bool known = false;
+    for (auto a : allowed) known = known || key == a;
+    if (!known) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      throw core::FieldError("/" + key,
+                             fmt::format("unknown key '{}' (expected one of: {})", key, list));
+    }
+  }
+}
+
+std::string string_field(const json& j, const std::string& key, std::string fallback) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_string())
+    throw core::FieldError("/" + key, "expected a string, got " + j[key].dump());
+  return j[key].get<std::string>();
+}
+
+std::uint32_t count_field(const json& j, const std::string& key, std::uint32_t fallback,
+                          std::uint32_t max) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_number_unsigned() || j[key].get<std::uint64_t>() > max) {
+    throw core::FieldError(
+        "/" + key, fmt::format("expected a whole number from 0 to {}, got {}", max, j[key].dump()));
+  }
+  return j[key].get<std::uint32_t>();
+}
+
+bool bool_field(const json& j, const std::string& key, bool fallback) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_boolean())
+    throw core::FieldError("/" + key, "expected true or false, got " + j[key].dump());
+  return j[key].get<bool>();
+}
+
+}  // namespace
+
+std::string workload_kind(const json& w) {
+  if (!w.is_object()) throw core::FieldError("", "expected a workload object, got " + w.dump());
+  const std::string kind = string_field(w, "kind", "");
+  if (kind != "completion" && kind != "analyze") {
+    throw core::FieldError("/kind", "expected \"completion\" or \"analyze\", got " +
+                                        (w.contains("kind") ? w["kind"].dump() : "nothing"));
+  }
+  return kind;
+}
+
+CompletionOptions parse_completion_options(const json& w) {
+  workload_kind(w);
+  only_keys(w, {"kind", "endpoint", "models", "switch_every", "stream", "include_usage",
+                "max_tokens", "prompts", "extra", "slo", "api_key_env"});
+  CompletionOptions o;
+  const std::string endpoint = string_field(w, "endpoint", "chat");
+  if (endpoint == "chat") {
+    o.endpoint = Endpoint::kChat;
+  } else if (endpoint == "completions") {
+    o.endpoint = Endpoint::kCompletions;
+  } else {
+    throw core::FieldError("/endpoint",
+                           "expected \"chat\" or \"completions\", got \"" + endpoint + "\"");
+  }
+  if (w.contains("models")) {
+    const json& m = w["models"];
+    if (!m.is_array() || m.empty())
+      throw core::FieldError("/models", "expected a non-empty array of model names");
+    o.models.clear();
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      if (!m[i].is_string() || m[i].get<std::string>().empty()) {
+        throw core::FieldError("/models/" + std::to_string(i), "expected a model name");
+      }
+      o.models.push_back(m[i].get<std::string>());
+    }
+  }
+  o.switch_every = count_field(w, "switch_every", 0, 1'000'000);
+  o.stream = bool_field(w, "stream", true);
+  o.include_usage = bool_field(w, "include_usage", true);
+  o.max_tokens = count_field(w, "max_tokens", 64, 1'000'000);
+  if (o.max_tokens == 0) throw core::FieldError("/max_tokens", "expected at least 1");
+  o.prompts = string_field(w, "prompts", "any");
+  o.api_key_env = string_field(w, "api_key_env", o.api_key_env);
+  if (w.contains("extra")) {
+    if (!w["extra"].is_object())
+      throw core::FieldError("/extra", "expected an object of extra request fields");
+    o.extra = w["extra"];
+  }
+  if (w.contains("slo")) {
+    const json& slo = w["slo"];
+    if (!slo.is_object())
+      throw core::FieldError("/slo", "expected an object of per-request limits");
+    for (const auto& [metric, limit] : slo.items()) {
+      if (metric != "ttft" && metric != "tpot" && metric != "e2e" && metric != "itl") {
+        throw core::FieldError("/slo/" + metric, "unknown SLO metric '" + metric +
+                                                     "' (expected ttft, tpot, e2e or itl)");
+      }
+      if (!limit.is_string())
+        throw core::FieldError("/slo/" + metric, "expected a duration like \"300ms\"");
+      try {
+        o.slo[metric] = core::parse_duration(limit.get<std::string>());
+      } catch (const core::UnitError& e) {
+        throw core::FieldError("/slo/" + metric, e.what());
+      }
+    }
+  }
+  return o;
+}
+
+AnalyzeOptions parse_analyze_options(const json& w) {
+  workload_kind(w);
+  only_keys(w, {"kind", "analysis", "batch", "prompts"});
+  AnalyzeOptions o;
+  o.analysis = string_field(w, "analysis", "sentiment");
+  if (o.analysis != "sentiment" && o.analysis != "topics" && o.analysis != "entities") {
+    throw core::FieldError("/analysis",
+                           "expected sentiment, topics or entities, got \"" + o.analysis + "\"");
+  }
+  o.batch = count_field(w, "batch", 0, 10'000);
+  o.prompts = string_field(w, "prompts", "any");
+  return o;
+}
+
+PromptSet PromptSet::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw core::IoError(fmt::format("{}: cannot read the prompts file", path));
+  PromptSet set;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty()) continue;
+    const json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("prompt") || !j["prompt"].is_string() ||
+        !j.contains("category") || !j["category"].is_string()) {
+      throw core::IoError(
+          fmt::format("{}:{}: expected {{\"category\": ..., \"prompt\": ...}}", path, n));
+    }
+    set.prompts_.emplace_back(j["category"].get<std::string>(), j["prompt"].get<std::string>());
+  }
+  if (set.prompts_.empty()) throw core::IoError(fmt::format("{}: no prompts", path));
+  return set;
+}
+
+std::vector<std::string> PromptSet::of(const std::string& category) const {
+  std::vector<std::string> out;
+  for (const auto& [c, text] : prompts_) {
+    if (category == "any" || c == category) out.push_back(text);
+  }
+  if (out.empty()) throw core::Error("no prompts in category '" + category + "'");
+  return out;
+}
+
+}  // namespace perfgate::llm
