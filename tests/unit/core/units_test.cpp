@@ -41,6 +41,8 @@ struct BadInput {
   std::string message;
 };
 
+void PrintTo(const BadInput& b, std::ostream* os) { *os << '\'' << b.text << '\''; }
+
 class UnitsErrorTest : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(UnitsErrorTest, QuotesTheTextAndSaysWhatWasExpected) {
