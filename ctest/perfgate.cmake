@@ -44,7 +44,8 @@ function(perfgate_add_reference_fixture)
   set(dir ${PERFGATE_FIXTURE_DIR}/reference)
   add_test(NAME fixture.reference.start
            COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh start ${dir}
-                   $<TARGET_FILE:perfgate-reference> --threads 2)
+                   $<TARGET_FILE:perfgate-reference> --threads 2
+                   --models ${PROJECT_SOURCE_DIR}/fixtures/ai/models.json --max-loaded-models 2)
   add_test(NAME fixture.reference.stop
            COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh stop ${dir})
   set_tests_properties(fixture.reference.start PROPERTIES FIXTURES_SETUP reference

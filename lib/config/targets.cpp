@@ -79,6 +79,22 @@ Targets Targets::parse(const std::string& text, const std::string& source) {
           throw ConfigError(source, "/" + name + "/pid", "expected a process id");
         target.pid = value["pid"].get<int>();
       }
+      if (value.contains("models")) {
+        const json& m = value["models"];
+        if (!m.is_array() || m.empty() ||
+            !std::all_of(m.begin(), m.end(), [](const json& x) { return x.is_string(); })) {
+          throw ConfigError(source, "/" + name + "/models",
+                            "expected a non-empty array of model names");
+        }
+        target.models = m.get<std::vector<std::string>>();
+      }
+      if (value.contains("api_key_env")) {
+        if (!value["api_key_env"].is_string()) {
+          throw ConfigError(source, "/" + name + "/api_key_env",
+                            "expected the name of an environment variable");
+        }
+        target.api_key_env = value["api_key_env"].get<std::string>();
+      }
     } else {
       throw ConfigError(source, "/" + name,
                         "expected a URL string or {\"url\": ..., \"insecure\": ...}");

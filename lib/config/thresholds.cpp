@@ -431,7 +431,7 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
   for (const auto& [name, _] : scenarios.value().items()) {
     const Node s = scenarios.child(name);
     s.expect_object("a scenario");
-    s.only_keys({"description", "load", "thresholds", "min_samples", "baseline"});
+    s.only_keys({"description", "load", "thresholds", "min_samples", "baseline", "workload"});
     ScenarioConfig sc;
     sc.suite = table.suite;
     sc.name = name;
@@ -452,6 +452,10 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
     if (!s.has("thresholds")) s.fail("expected \"thresholds\"");
     parse_rules(s.child("thresholds"), sc);
     if (sc.rules.empty()) s.child("thresholds").fail("expected at least one threshold rule");
+    if (s.has("workload")) {
+      s.child("workload").expect_object("the scenario's workload settings");
+      sc.workload = s.child("workload").value();
+    }
     if (s.has("min_samples"))
       sc.min_samples = s.child("min_samples").whole_number("a minimum sample count", 1'000'000'000);
     table.scenarios.emplace(name, std::move(sc));

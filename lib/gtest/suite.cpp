@@ -69,7 +69,18 @@ std::optional<std::int64_t> recovery_limit(const config::ScenarioConfig& sc) {
   return limit;
 }
 
+// Rates that drivers count toward (in counters) and the run divides: auth_rejection_rate,
+// goodput and output_token_throughput (both over the steady seconds, as throughput).
 void add_derived_rates(metrics::RunResult& r) {
+  const double steady_seconds = r.rates["throughput"].denominator;
+  const auto per_steady_second = [&](const char* metric, const char* counter) {
+    const auto it = r.counters.find(counter);
+    if (it == r.counters.end()) return;
+    r.rates[metric] =
+        metrics::RateFigure{static_cast<double>(it->second), steady_seconds, r.completed};
+  };
+  per_steady_second("goodput", "requests_meeting_slo_steady");
+  per_steady_second("output_token_throughput", "output_tokens_steady");
   const auto probes = r.counters.find("auth_probes");
   if (probes != r.counters.end() && probes->second > 0) {
     r.rates["auth_rejection_rate"] =
@@ -115,8 +126,10 @@ const SuiteContext& suite() {
 }
 
 SuiteEnvironment::SuiteEnvironment(std::string table_name,
-                                   std::vector<std::string> required_targets)
-    : table_name_(std::move(table_name)), required_targets_(std::move(required_targets)) {}
+                                   std::vector<std::string> required_targets, WorkloadCheck check)
+    : table_name_(std::move(table_name)),
+      required_targets_(std::move(required_targets)),
+      check_(std::move(check)) {}
 
 void SuiteEnvironment::SetUp() {
   try {
@@ -128,6 +141,9 @@ void SuiteEnvironment::SetUp() {
     const std::string table_path =
         (std::filesystem::path(c.settings.thresholds_dir) / (table_name_ + ".json")).string();
     c.table = config::load_table(table_path, c.settings.profile);
+    if (check_) {
+      for (const auto& [name, scenario] : c.table.scenarios) check_(scenario);
+    }
     c.targets = config::Targets::from_environment();
     for (const std::string& name : required_targets_) {
       const config::Target& t = c.targets.require(name);
@@ -210,11 +226,12 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
 }
 
 int suite_main(int argc, char** argv, const std::string& table_name,
-               const std::vector<std::string>& required_targets) {
+               const std::vector<std::string>& required_targets, WorkloadCheck check) {
   ::testing::InitGoogleTest(&argc, argv);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  ::testing::AddGlobalTestEnvironment(new SuiteEnvironment(table_name, required_targets));
+  ::testing::AddGlobalTestEnvironment(
+      new SuiteEnvironment(table_name, required_targets, std::move(check)));
   const int status = RUN_ALL_TESTS();
   return stop_requested().load() && status == 0 ? 1 : status;
 }

@@ -114,6 +114,8 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
   }
 
   void close() {
+    // Bytes read past a failed response belong to the dead connection, never to the next one.
+    buffer.clear();
     if (!open && !tcp && !tls) return;
     error_code ignored;
     lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

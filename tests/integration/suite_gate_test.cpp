@@ -20,23 +20,31 @@ class SuiteGateTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   void write_table(const std::string& latency_rule) {
-    std::ofstream(dir_ + "/concurrent_users.json")
-        << R"j({"suite": "concurrent_users", "scenarios": {
+    write_file("concurrent_users.json",
+               R"j({"suite": "concurrent_users", "scenarios": {
       "sustained_load": {
         "load": { "ci": { "executor": "closed_loop", "users": 4, "duration": "2s", "think_time": "5ms" } },
         "thresholds": { "latency": )j" +
-               latency_rule + R"j(, "error_rate": { "rate": { "acceptable": "1%" } } },
-        "min_samples": 50 } } })j";
+                   latency_rule + R"j(, "error_rate": { "rate": { "acceptable": "1%" } } },
+        "min_samples": 50 } } })j");
   }
 
-  testing::ProgramResult run_suite(const std::map<std::string, std::string>& env) {
+  void write_file(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ + "/" + name) << text;
+  }
+
+  // Runs a suite program as CI would, with this test's tables and results folder and no other
+  // targets than `env` names.
+  testing::ProgramResult run_suite(const std::map<std::string, std::string>& env,
+                                   const std::string& program = PERFGATE_USERS_SUITE_BIN,
+                                   const std::string& filter = "*SustainedLoad*") {
     std::map<std::string, std::string> all = env;
     all["PERFGATE_THRESHOLDS_DIR"] = dir_;
     all["PERFGATE_RESULTS_DIR"] = dir_ + "/results";
     all["PERFGATE_PROFILE"] = "ci";
     all["PERFGATE_EMBEDDED_TARGETS"] = dir_ + "/none.json";
     all["PERFGATE_TARGETS"] = "";
-    return testing::run_program({PERFGATE_SUITE_BIN, "--gtest_filter=*SustainedLoad*"}, all);
+    return testing::run_program({program, "--gtest_filter=" + filter}, all);
   }
 
   // Requests the service answered on its API routes (not /metrics itself).
@@ -105,6 +113,54 @@ TEST_F(SuiteGateTest, MissingTargetSaysWhichVariableToSet) {
   const auto result = run_suite({{"PERFGATE_TARGET_HTTP", ""}});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("set PERFGATE_TARGET_HTTP"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace perfgate
+
+namespace perfgate {
+namespace {
+
+// The AI suite against a reference model slower than its table allows.
+class AiSuiteGateTest : public SuiteGateTest {
+ protected:
+  void write_streaming_chat(const std::string& workload) {
+    write_file("ai_response_time.json", R"j({"suite": "ai_response_time", "scenarios": {
+      "streaming_chat": {
+        "workload": )j" + workload + R"j(,
+        "load": { "ci": { "executor": "open_loop", "rate": "10/s", "duration": "3s", "spacing": "poisson" } },
+        "thresholds": { "ttft": { "p(95)": { "acceptable": "150ms" } },
+                        "error_rate": { "rate": { "acceptable": "1%" } } },
+        "min_samples": 10 } } })j");
+  }
+};
+
+TEST_F(AiSuiteGateTest, ModelSlowerThanTheTableFailsNamingTtft) {
+  write_file("slow-models.json",
+             R"j({"models": [{"name": "gpt-4", "ttft": "400ms", "token_interval": "5ms"}]})j");
+  testing::ReferenceService service({"--models", dir_ + "/slow-models.json"});
+  write_streaming_chat(
+      R"j({ "kind": "completion", "models": ["gpt-4"], "max_tokens": 4, "prompts": "short" })j");
+  const auto result =
+      run_suite({{"PERFGATE_TARGET_AI", service.url()}}, PERFGATE_AI_SUITE_BIN, "*StreamingChat*");
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("ttft p(95) = 4"), std::string::npos)
+      << result.output;  // 400-something ms
+  EXPECT_NE(result.output.find("limit <= 150.00ms (tier none"), std::string::npos) << result.output;
+}
+
+TEST_F(AiSuiteGateTest, BadWorkloadFailsBeforeAnyRequestNamingItsPath) {
+  testing::ReferenceService service;
+  write_streaming_chat(R"j({ "kind": "completion", "models": ["gpt-4"], "max_tokns": 4 })j");
+  const auto result =
+      run_suite({{"PERFGATE_TARGET_AI", service.url()}}, PERFGATE_AI_SUITE_BIN, "*StreamingChat*");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(
+      result.output.find(
+          "/ai_response_time.json: /scenarios/streaming_chat/workload/max_tokns: unknown key"),
+      std::string::npos)
+      << result.output;
+  EXPECT_EQ(api_requests(service), 0u);
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ TEST(TargetsTest, MalformedFilesAreLocated) {
     Targets::parse(R"({"http": {"adress": "x"}})", "t.json");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "t.json: /http/adress: unknown key (expected url, insecure or pid)");
+    EXPECT_STREQ(e.what(), "t.json: /http/adress: unknown key (expected url, insecure, pid, models or api_key_env)");
   }
   try {
     Targets::parse(R"({"http": 5})", "t.json");

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "perfgate/config/config_error.hpp"
 #include "perfgate/load/executor.hpp"
@@ -22,6 +23,10 @@ struct Target {
   std::string url;         // as given; may hold secrets: never print it, print redacted() instead
   bool insecure = false;   // skip TLS verification (self-signed test servers)
   std::optional<int> pid;  // the target's process id when it runs on this machine
+  // AI targets: the model names to use in place of the table's (scenario model i -> models[i % n]),
+  // and the variable that holds the API key.
+  std::vector<std::string> models;
+  std::string api_key_env;
   std::string source;      // where it came from ("PERFGATE_TARGET_HTTP", a file path)
   std::string redacted() const;
 };

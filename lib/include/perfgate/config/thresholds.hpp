@@ -52,8 +52,23 @@ struct ScenarioConfig {
   std::uint64_t min_samples = 0;
   Tier gate = Tier::kAcceptable;
   nlohmann::json load_json;  // the load as written, for the results' context
+  // What the scenario's driver sends (model, prompts, ...): free-form here, parsed and checked by
+  // the driver through parse_workload().
+  nlohmann::json workload = nlohmann::json::object();
   std::string file;
 };
+
+// Parses `scenario.workload` with a driver's parser (which throws core::FieldError) and turns a
+// failure into a ConfigError naming the table, "/scenarios/<name>/workload/..." and the reason.
+template <class Parse>
+auto parse_workload(const ScenarioConfig& scenario, Parse&& parse) {
+  try {
+    return parse(scenario.workload);
+  } catch (const core::FieldError& e) {
+    throw ConfigError(scenario.file, "/scenarios/" + scenario.name + "/workload" + e.path(),
+                      e.expectation());
+  }
+}
 
 struct ThresholdTable {
   std::string file;

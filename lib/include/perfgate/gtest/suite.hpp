@@ -5,8 +5,9 @@
 // and stops runs cleanly on SIGINT/SIGTERM. Each test runs one scenario:
 //
 //   TEST_F(ConcurrentUsers, SustainedLoad) {
-//     http::FlowWorkload workload(http_target(), client_options("sustained_load"),
-//     browsing_flow()); EXPECT_THAT(run("sustained_load", workload), MeetsThresholds());
+//     http::FlowWorkload workload(url("http"), client_options("sustained_load", "http"),
+//                                 browsing_user());
+//     EXPECT_THAT(run("sustained_load", workload), MeetsThresholds());
 //   }
 //
 // run() takes the load from the table for the active profile, runs it, evaluates the rules, writes
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,15 +47,21 @@ const SuiteContext& suite();
 // interrupted without sending load.
 std::atomic<bool>& stop_requested();
 
+// Checks one scenario's `workload` settings with the suite's driver (throws ConfigError): run for
+// every scenario at start-up, so a bad workload fails before any load is sent.
+using WorkloadCheck = std::function<void(const config::ScenarioConfig&)>;
+
 // Loads the SuiteContext before any test runs; a fatal failure here skips every test.
 class SuiteEnvironment : public ::testing::Environment {
  public:
-  SuiteEnvironment(std::string table_name, std::vector<std::string> required_targets);
+  SuiteEnvironment(std::string table_name, std::vector<std::string> required_targets,
+                   WorkloadCheck check = {});
   void SetUp() override;
 
  private:
   std::string table_name_;
   std::vector<std::string> required_targets_;
+  WorkloadCheck check_;
 };
 
 // Runs scenario `name` of the suite's table with `workload` (see the file comment).
@@ -80,11 +88,17 @@ class SuiteTest : public ::testing::Test {
 
 // main() of a suite program: GoogleTest set-up, the SuiteEnvironment and signal handling.
 int suite_main(int argc, char** argv, const std::string& table_name,
-               const std::vector<std::string>& required_targets);
+               const std::vector<std::string>& required_targets, WorkloadCheck check = {});
 
 }  // namespace perfgate::gtest
 
 #define PERFGATE_SUITE_MAIN(table_name, ...)                                     \
   int main(int argc, char** argv) {                                              \
     return ::perfgate::gtest::suite_main(argc, argv, table_name, {__VA_ARGS__}); \
+  }
+
+// The same, with a check of every scenario's workload settings before any test runs.
+#define PERFGATE_SUITE_MAIN_CHECKED(table_name, check, ...)                             \
+  int main(int argc, char** argv) {                                                     \
+    return ::perfgate::gtest::suite_main(argc, argv, table_name, {__VA_ARGS__}, check); \
   }
