@@ -60,9 +60,10 @@ Targets Targets::parse(const std::string& text, const std::string& source) {
       target.url = value.get<std::string>();
     } else if (value.is_object()) {
       for (const auto& [key, _] : value.items()) {
-        if (key != "url" && key != "insecure" && key != "pid") {
+        if (key != "url" && key != "insecure" && key != "pid" && key != "models" &&
+            key != "api_key_env") {
           throw ConfigError(source, "/" + name + "/" + key,
-                            "unknown key (expected url, insecure or pid)");
+                            "unknown key (expected url, insecure, pid, models or api_key_env)");
         }
       }
       if (!value.contains("url") || !value["url"].is_string()) {

@@ -22,6 +22,15 @@ TEST(TargetsTest, ParsesStringsAndObjects) {
   EXPECT_NE(redacted.find("postgresql://app:***@db/x"), std::string::npos);
 }
 
+TEST(TargetsTest, AiTargetsNameTheirModelsAndKeyVariable) {
+  const Targets t = Targets::parse(
+      R"({"ai": {"url": "https://llm.internal/v1", "models": ["m-large", "m-small"], "api_key_env": "LLM_KEY"}})",
+      "targets.json");
+  EXPECT_EQ(t.find("ai")->models, (std::vector<std::string>{"m-large", "m-small"}));
+  EXPECT_EQ(t.find("ai")->api_key_env, "LLM_KEY");
+  EXPECT_THROW(Targets::parse(R"({"ai": {"url": "x", "models": []}})", "t.json"), ConfigError);
+}
+
 TEST(TargetsTest, MissingTargetSaysWhichVariableToSet) {
   const Targets t;
   try {
@@ -39,7 +48,9 @@ TEST(TargetsTest, MalformedFilesAreLocated) {
     Targets::parse(R"({"http": {"adress": "x"}})", "t.json");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "t.json: /http/adress: unknown key (expected url, insecure, pid, models or api_key_env)");
+    EXPECT_STREQ(
+        e.what(),
+        "t.json: /http/adress: unknown key (expected url, insecure, pid, models or api_key_env)");
   }
   try {
     Targets::parse(R"({"http": 5})", "t.json");
