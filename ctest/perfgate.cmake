@@ -45,13 +45,30 @@ function(perfgate_add_reference_fixture)
   add_test(NAME fixture.reference.start
            COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh start ${dir}
                    $<TARGET_FILE:perfgate-reference> --threads 2
-                   --models ${PROJECT_SOURCE_DIR}/fixtures/ai/models.json --max-loaded-models 2)
+                   --models ${PROJECT_SOURCE_DIR}/fixtures/ai/models.json --max-loaded-models 2
+                   --pg-conninfo-file ${PERFGATE_FIXTURE_DIR}/postgres/conninfo)
   add_test(NAME fixture.reference.stop
            COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh stop ${dir})
   set_tests_properties(fixture.reference.start PROPERTIES FIXTURES_SETUP reference
                        LABELS "performance;example;fixture" TIMEOUT 30)
   set_tests_properties(fixture.reference.stop PROPERTIES FIXTURES_CLEANUP reference
                        LABELS "performance;example;fixture" TIMEOUT 30)
+endfunction()
+
+# Starts a throwaway PostgreSQL cluster (fixtures/postgres) before the suites that need it and
+# removes it after; its address is in ${PERFGATE_FIXTURE_DIR}/postgres/targets.json, and the
+# reference service's /data endpoints read its connection string from .../postgres/conninfo.
+function(perfgate_add_postgres_fixture)
+  set(dir ${PERFGATE_FIXTURE_DIR}/postgres)
+  add_test(NAME fixture.postgres.start
+           COMMAND ${PROJECT_SOURCE_DIR}/ctest/postgres-fixture.sh start ${dir}
+                   ${PROJECT_SOURCE_DIR}/fixtures/postgres 1)
+  add_test(NAME fixture.postgres.stop
+           COMMAND ${PROJECT_SOURCE_DIR}/ctest/postgres-fixture.sh stop ${dir})
+  set_tests_properties(fixture.postgres.start PROPERTIES FIXTURES_SETUP postgres
+                       LABELS "performance;db;fixture" TIMEOUT 120)
+  set_tests_properties(fixture.postgres.stop PROPERTIES FIXTURES_CLEANUP postgres
+                       LABELS "performance;db;fixture" TIMEOUT 60)
 endfunction()
 
 function(perfgate_add_suite)
@@ -75,5 +92,6 @@ function(perfgate_add_suite)
     FIXTURES_REQUIRED "${ARG_FIXTURES}"
     RESOURCE_LOCK perfgate_performance
     TIMEOUT ${ARG_TIMEOUT}
-    ENVIRONMENT "PERFGATE_EMBEDDED_TARGETS=${PERFGATE_FIXTURE_DIR}/reference/targets.json")
+    ENVIRONMENT
+    "PERFGATE_EMBEDDED_TARGETS=${PERFGATE_FIXTURE_DIR}/reference/targets.json:${PERFGATE_FIXTURE_DIR}/postgres/targets.json")
 endfunction()

@@ -2,12 +2,24 @@
 //
 //   perfgate summary RESULTS.json...   print each run's console summary; exit 1 if any failed
 //
+//   perfgate pgbench --conninfo-file F --script S.sql [--clients N] [--threads J]
+//                    [--duration 10s] [--protocol prepared|simple] [--scale N]
+//                                      run one transaction script as pgbench -f does, and print
+//                                      pgbench's figures (used by scripts/compare-pgbench)
+//
 // (report, compare, merge and check come with the reports and scale-out work.)
+#include <fmt/format.h>
+
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "perfgate/core/error.hpp"
+#include "perfgate/core/units.hpp"
+#include "perfgate/pg/workload.hpp"
 #include "perfgate/report/console.hpp"
 #include "perfgate/report/results_file.hpp"
 
@@ -16,6 +28,9 @@ namespace {
 constexpr const char* kUsage = R"(usage: perfgate <command> [args]
 commands:
   summary RESULTS.json...   print the summary of each results file; exit 1 if any run failed
+  pgbench --conninfo-file F --script S.sql [--clients N] [--threads J] [--duration 10s]
+          [--protocol prepared|simple] [--scale N]
+                            run a transaction script as pgbench -f does; print tps and latency
 )";
 
 int summary(const std::vector<std::string>& files) {
@@ -37,6 +52,57 @@ int summary(const std::vector<std::string>& files) {
   return status;
 }
 
+// pgbench's own figures: tps without connection time, and the average latency.
+int pgbench(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> flags{{"--clients", "1"},
+                                           {"--threads", "1"},
+                                           {"--duration", "10s"},
+                                           {"--protocol", "prepared"},
+                                           {"--scale", "1"}};
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) flags[args[i]] = args[i + 1];
+  if (args.size() % 2 != 0 || !flags.count("--conninfo-file") || !flags.count("--script")) {
+    std::cerr << "perfgate pgbench: needs --conninfo-file and --script\n" << kUsage;
+    return 2;
+  }
+  try {
+    std::ifstream conninfo_in(flags["--conninfo-file"]);
+    std::string conninfo;
+    if (!std::getline(conninfo_in, conninfo))
+      throw perfgate::core::IoError("cannot read " + flags["--conninfo-file"]);
+    std::ifstream script_in(flags["--script"]);
+    std::stringstream script_text;
+    script_text << script_in.rdbuf();
+    if (!script_in) throw perfgate::core::IoError("cannot read " + flags["--script"]);
+    perfgate::pg::TransactionOptions options;
+    options.scripts.push_back(perfgate::pg::parse_script(script_text.str(), flags["--script"]));
+    options.prepared = flags["--protocol"] == "prepared";
+    options.scale = std::stoll(flags["--scale"]);
+    perfgate::pg::TransactionWorkload workload(conninfo, options, std::chrono::seconds(60));
+    perfgate::load::LoadProfile profile;
+    const auto clients = std::stoul(flags["--clients"]);
+    profile.plan = perfgate::load::StagePlan::constant(
+        static_cast<double>(clients), perfgate::core::parse_duration(flags["--duration"]));
+    profile.threads = static_cast<std::uint32_t>(std::stoul(flags["--threads"]));
+    perfgate::metrics::MetricSet set;
+    const auto outcome = perfgate::load::run(workload, profile, set);
+    const auto result = perfgate::metrics::collect(set, outcome.recorder, outcome.steady_seconds);
+    const auto& txn = result.histograms.count("txn") ? result.histograms.at("txn")
+                                                     : result.histograms.at("latency");
+    std::cout << fmt::format("transactions: {} (failed {})\n", result.completed, result.failed);
+    std::cout << fmt::format("latency average = {:.3f} ms\n", txn.mean() / 1e6);
+    std::cout << fmt::format("latency p50 = {:.3f} ms, p95 = {:.3f} ms, p99 = {:.3f} ms\n",
+                             static_cast<double>(txn.percentile(50)) / 1e6,
+                             static_cast<double>(txn.percentile(95)) / 1e6,
+                             static_cast<double>(txn.percentile(99)) / 1e6);
+    std::cout << fmt::format("tps = {:.6f} (without initial connection time)\n",
+                             result.rates.at("throughput").value());
+    return result.failed == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "perfgate pgbench: " << e.what() << '\n';
+    return 2;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,6 +112,7 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "summary") return summary({args.begin() + 1, args.end()});
+  if (args[0] == "pgbench") return pgbench({args.begin() + 1, args.end()});
   std::cerr << "perfgate: unknown command '" << args[0] << "'\n" << kUsage;
   return 2;
 }

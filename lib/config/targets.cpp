@@ -108,9 +108,17 @@ Targets Targets::parse(const std::string& text, const std::string& source) {
 Targets Targets::from_environment() {
   Targets result;
   // Lowest precedence first: embedded fixture targets, then the user's file, then variables.
+  // The embedded targets: one file per CTest fixture, separated by ':'; a missing file is a
+  // fixture this suite did not ask for.
   if (auto embedded = env("PERFGATE_EMBEDDED_TARGETS")) {
-    std::ifstream probe(*embedded);
-    if (probe) result = parse(read_file(*embedded, "PERFGATE_EMBEDDED_TARGETS"), *embedded);
+    std::stringstream files(*embedded);
+    for (std::string path; std::getline(files, path, ':');) {
+      if (path.empty() || !std::ifstream(path)) continue;
+      for (auto& [name, target] :
+           parse(read_file(path, "PERFGATE_EMBEDDED_TARGETS"), path).targets_) {
+        result.targets_[name] = std::move(target);
+      }
+    }
   }
   if (auto file = env("PERFGATE_TARGETS")) {
     // A user's targets replace the embedded ones entirely: never mix two systems in one run.

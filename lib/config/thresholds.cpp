@@ -155,7 +155,8 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
   node.expect_object("a load (executor, users or rate, duration, ...)");
   node.only_keys({"executor", "users", "rate", "stages", "start_users", "start_rate", "duration",
                   "iterations", "think_time", "spacing", "max_in_flight", "graceful_stop",
-                  "threads", "seed", "connect_timeout", "request_timeout"});
+                  "threads", "seed", "connect_timeout", "request_timeout", "prestart",
+                  "when_busy"});
   load::LoadProfile& lp = sc.load;
   if (!node.has("executor")) node.fail("expected \"executor\": \"closed_loop\" or \"open_loop\"");
   const std::string executor = node.child("executor").string("\"closed_loop\" or \"open_loop\"");
@@ -241,6 +242,19 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
     lp.max_in_flight = static_cast<std::uint32_t>(
         node.child("max_in_flight").whole_number("a number of slots", 1'000'000));
     if (lp.max_in_flight == 0) node.child("max_in_flight").fail("expected at least 1");
+  }
+  if (node.has("when_busy")) {
+    if (!open) node.child("when_busy").fail("when_busy applies to open_loop only");
+    const std::string w = node.child("when_busy").string("\"drop\" or \"queue\"");
+    if (w != "drop" && w != "queue")
+      node.child("when_busy").fail("expected \"drop\" or \"queue\", got \"" + w + "\"");
+    lp.when_busy = w == "queue" ? load::WhenBusy::kQueue : load::WhenBusy::kDrop;
+  }
+  if (node.has("prestart")) {
+    if (!open) node.child("prestart").fail("prestart applies to open_loop only");
+    if (!node.child("prestart").value().is_boolean())
+      node.child("prestart").fail("expected true or false");
+    lp.prestart = node.child("prestart").value().get<bool>();
   }
   if (node.has("graceful_stop"))
     lp.graceful_stop = node.child("graceful_stop").duration("a duration like \"5s\"");

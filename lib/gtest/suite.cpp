@@ -71,16 +71,25 @@ std::optional<std::int64_t> recovery_limit(const config::ScenarioConfig& sc) {
 
 // Rates that drivers count toward (in counters) and the run divides: auth_rejection_rate,
 // goodput and output_token_throughput (both over the steady seconds, as throughput).
-void add_derived_rates(metrics::RunResult& r) {
+void add_derived_rates(metrics::RunResult& r, const std::vector<double>& stage_steady_seconds) {
+  // A counter "steady:<rate key>" (goodput, output_token_throughput, row_throughput{method:copy},
+  // throughput{stage:3}, ...) counts events in the steady part of the run (of the stage, for a
+  // {stage:<n>} key); the rate divides it by those seconds.
   const double steady_seconds = r.rates["throughput"].denominator;
-  const auto per_steady_second = [&](const char* metric, const char* counter) {
-    const auto it = r.counters.find(counter);
-    if (it == r.counters.end()) return;
-    r.rates[metric] =
-        metrics::RateFigure{static_cast<double>(it->second), steady_seconds, r.completed};
-  };
-  per_steady_second("goodput", "requests_meeting_slo_steady");
-  per_steady_second("output_token_throughput", "output_tokens_steady");
+  for (const auto& [name, count] : r.counters) {
+    if (!name.starts_with("steady:")) continue;
+    const std::string key = name.substr(7);
+    double seconds = steady_seconds;
+    std::uint64_t samples = r.completed;
+    if (const auto at = key.find("{stage:"); at != std::string::npos) {
+      const std::size_t stage = std::stoul(key.substr(at + 7));
+      seconds =
+          stage >= 1 && stage <= stage_steady_seconds.size() ? stage_steady_seconds[stage - 1] : 0;
+      samples = count;
+      if (seconds <= 0) continue;  // a ramp has no steady throughput
+    }
+    r.rates[key] = metrics::RateFigure{static_cast<double>(count), seconds, samples};
+  }
   const auto probes = r.counters.find("auth_probes");
   if (probes != r.counters.end() && probes->second > 0) {
     r.rates["auth_rejection_rate"] =
@@ -141,13 +150,13 @@ void SuiteEnvironment::SetUp() {
     const std::string table_path =
         (std::filesystem::path(c.settings.thresholds_dir) / (table_name_ + ".json")).string();
     c.table = config::load_table(table_path, c.settings.profile);
-    if (check_) {
-      for (const auto& [name, scenario] : c.table.scenarios) check_(scenario);
-    }
     c.targets = config::Targets::from_environment();
     for (const std::string& name : required_targets_) {
       const config::Target& t = c.targets.require(name);
-      net::Url::parse(t.url);  // a bad URL fails here, before any load
+      if (name != "pg") net::Url::parse(t.url);  // a bad URL fails here, before any load
+    }
+    if (check_) {
+      for (const auto& [name, scenario] : c.table.scenarios) check_(scenario, c.targets);
     }
     report::ensure_writable_dir(c.settings.results_dir);
     std::cout << fmt::format("perfgate: suite {} profile {} thresholds {} results {}\n",
@@ -172,11 +181,13 @@ net::ClientOptions SuiteTest::client_options(const std::string& scenario_name,
   return o;
 }
 
-metrics::RunResult run_scenario(const std::string& name, load::Workload& workload) {
+metrics::RunResult run_scenario(const std::string& name, load::Workload& workload,
+                                const RunHooks& hooks) {
   const SuiteContext& s = suite();
   const config::ScenarioConfig& sc = s.table.scenario(name);
   load::LoadProfile profile = sc.load;
   profile.shard = s.settings.shard;
+  if (hooks.adjust_load) hooks.adjust_load(profile);
 
   metrics::MetricSet set;
   std::optional<int> pid;
@@ -199,7 +210,7 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
         core::unix_millis_now() - static_cast<std::int64_t>(outcome->duration_s * 1000);
     r.duration_s = outcome->duration_s;
     r.interrupted = outcome->interrupted;
-    add_derived_rates(r);
+    add_derived_rates(r, outcome->stage_steady_seconds);
     if (limit) {
       const std::int64_t from = spike_end_ns(profile.plan);
       const auto recovered = metrics::recovery_time_ns(outcome->recorder.exceedance(), from);
@@ -218,6 +229,8 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
   r.profile = sc.profile;
   r.shard = {static_cast<int>(profile.shard.index), static_cast<int>(profile.shard.count)};
   r.context = run_context(s, sc);
+  if (!hooks.load_note.is_null()) r.context["adjusted"] = hooks.load_note;
+  if (hooks.annotate) hooks.annotate(r);
   config::evaluate(sc, r);
   const std::string path = report::write_results(s.settings.results_dir, r);
   std::cout << report::console_summary(r) << "results: " << path << '\n' << std::flush;

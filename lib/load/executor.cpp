@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cmath>
+#include <deque>
 #include <random>
 #include <thread>
 
@@ -27,12 +28,16 @@ constexpr auto kControllerTick = std::chrono::milliseconds(10);
 constexpr auto kSessionSampleEvery = std::chrono::milliseconds(100);
 constexpr auto kStartRetryDelay = std::chrono::milliseconds(100);
 constexpr auto kCancelGrace = std::chrono::seconds(5);
+constexpr auto kPrestartTimeout = std::chrono::seconds(60);
+constexpr std::size_t kMaxWaiting = 1'000'000;  // per worker: beyond this, arrivals are dropped
 
 struct Ids {
   metrics::MetricId latency = 0;
-  std::vector<metrics::MetricId> by_tag;    // latency{<tag_key>:<value>}
-  std::vector<metrics::MetricId> by_stage;  // latency{stage:<n>}, empty for one stage
+  std::vector<metrics::MetricId> by_tag;               // latency{<tag_key>:<value>}
+  std::vector<metrics::MetricId> by_stage;             // latency{stage:<n>}, empty for one stage
+  std::vector<metrics::CounterId> completed_by_stage;  // steady:throughput{stage:<n>}
   metrics::MetricId sessions_held = 0;
+  metrics::MetricId schedule_lag = 0;
 };
 
 struct Worker;
@@ -63,6 +68,7 @@ struct Shared {
   std::atomic<std::uint64_t> live_users{0};
   std::atomic<std::uint64_t> sessions_open{0};
   std::atomic<std::uint32_t> workers_done{0};  // open loop: workers whose schedule ended
+  std::atomic<std::uint64_t> prestarted{0};    // open loop with prestart: slots started
 
   bool is_steady(TimePoint at) const {
     const auto t = at - origin;
@@ -94,6 +100,7 @@ struct Worker {
   std::uint64_t arrivals_left = UINT64_MAX;
   std::uint32_t slot_cap = 0;
   std::vector<UserSlot*> free_slots;
+  std::deque<TimePoint> waiting;  // when_busy = queue: arrivals waiting for a slot, oldest first
   asio::steady_timer arrival_timer;
   TimePoint next_arrival;
   std::thread thread;
@@ -103,13 +110,20 @@ struct Worker {
     if (!r.counted) return;
     const TimePoint now = SteadyClock::now();
     const std::int64_t latency = (now - began).count();
-    recorder.operation_finished(now, latency, r.error, shared.is_steady(now));
+    if (r.error_name != nullptr) {
+      recorder.operation_failed_as(now, r.error_name);
+      return;
+    }
+    const bool steady = shared.is_steady(now);
+    recorder.operation_finished(now, latency, r.error, steady);
     if (r.error != ErrorKind::kNone) return;
     recorder.record(shared.ids.latency, latency);
     if (r.tag < shared.ids.by_tag.size()) recorder.record(shared.ids.by_tag[r.tag], latency);
     if (!shared.ids.by_stage.empty()) {
-      recorder.record(shared.ids.by_stage[std::min(stage, shared.ids.by_stage.size()) - 1],
-                      latency);
+      const std::size_t last = shared.ids.by_stage.size() - 1;
+      recorder.record(shared.ids.by_stage[std::min(stage - 1, last)], latency);
+      // Throughput per stage counts completions inside that stage's steady window.
+      if (steady) recorder.add(shared.ids.completed_by_stage[std::min(stage_at(now) - 1, last)]);
     }
   }
 
@@ -271,6 +285,22 @@ struct Worker {
     --arrivals_left;
   }
 
+  void prestart_slots() {
+    while (users.size() < slot_cap) {
+      UserSlot& u = add_user(users.size(), (users.size() * shared.profile.threads) + index);
+      u.busy = true;
+      u.user->start([this, &u](OperationResult r) {
+        u.busy = false;
+        if (r.error == ErrorKind::kNone && r.error_name == nullptr) {
+          u.started = true;
+          ++shared.sessions_open;
+        }  // else the slot tries again at its first arrival
+        free_slots.push_back(&u);
+        ++shared.prestarted;
+      });
+    }
+  }
+
   void dispatch(TimePoint intended) {
     UserSlot* slot = nullptr;
     if (!free_slots.empty()) {
@@ -278,15 +308,24 @@ struct Worker {
       free_slots.pop_back();
     } else if (users.size() < slot_cap) {
       slot = &add_user(users.size(), (users.size() * shared.profile.threads) + index);
+    } else if (shared.profile.when_busy == WhenBusy::kQueue && waiting.size() < kMaxWaiting) {
+      waiting.push_back(intended);  // starts when a slot frees, late: the wait shows in latency
+      return;
     } else {
-      recorder.operation_finished(intended, 0, ErrorKind::kDropped, shared.is_steady(intended));
+      drop(intended);
       return;
     }
     run_arrival(*slot, intended);
   }
 
+  void drop(TimePoint intended) {
+    recorder.operation_finished(intended, 0, ErrorKind::kDropped, shared.is_steady(intended));
+  }
+
   void run_arrival(UserSlot& u, TimePoint intended) {
     u.busy = true;
+    // How late the arrival starts (pgbench -R's schedule lag): a busy generator shows here.
+    recorder.record(shared.ids.schedule_lag, (SteadyClock::now() - intended).count());
     if (!u.started) {
       const TimePoint began = SteadyClock::now();
       u.user->start([this, &u, began, intended](OperationResult r) {
@@ -316,7 +355,16 @@ struct Worker {
   void release(UserSlot& u) {
     u.busy = false;
     if (shared.ending.load(std::memory_order_relaxed)) {
+      // Arrivals still waiting never started: they count as dropped.
+      for (const TimePoint intended : waiting) drop(intended);
+      waiting.clear();
       stop_user(u);
+      return;
+    }
+    if (!waiting.empty()) {
+      const TimePoint intended = waiting.front();
+      waiting.pop_front();
+      run_arrival(u, intended);
       return;
     }
     free_slots.push_back(&u);
@@ -335,9 +383,12 @@ Ids declare_ids(Workload& workload, const LoadProfile& profile, metrics::MetricS
   if (profile.plan.stages().size() > 1) {
     for (std::size_t s = 1; s <= profile.plan.stages().size(); ++s) {
       ids.by_stage.push_back(set.histogram(metrics::tagged("latency", "stage", std::to_string(s))));
+      ids.completed_by_stage.push_back(
+          set.counter("steady:" + metrics::tagged("throughput", "stage", std::to_string(s))));
     }
   }
   ids.sessions_held = set.histogram("sessions_held");
+  if (profile.kind == ExecutorKind::kOpenLoop) ids.schedule_lag = set.histogram("schedule_lag");
   return ids;
 }
 
@@ -374,8 +425,6 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
       const std::uint64_t share_cap = share_of(
           share_of(profile.max_in_flight, shards, profile.shard.index), profile.threads, w->index);
       w->slot_cap = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, share_cap));
-      Worker* wp = w.get();
-      asio::post(w->io, [wp] { wp->advance(); });
     }
   }
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -383,6 +432,33 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
     guards.emplace_back(w->io.get_executor());
     Worker* wp = w.get();
     w->thread = std::thread([wp] { wp->io.run(); });
+  }
+  if (open && profile.prestart) {
+    // As pgbench connects its clients before it starts the clock: every slot starts (opens its
+    // session) first, and the run's time begins once all have.
+    std::uint64_t slots = 0;
+    for (auto& w : workers) {
+      slots += w->slot_cap;
+      Worker* wp = w.get();
+      asio::post(w->io, [wp] { wp->prestart_slots(); });
+    }
+    const TimePoint deadline = SteadyClock::now() + kPrestartTimeout;
+    while (shared.prestarted.load() < slots && SteadyClock::now() < deadline &&
+           !(options.stop_requested && options.stop_requested->load())) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    shared.origin = SteadyClock::now() + std::chrono::milliseconds(20);
+    controller.reset_origin(shared.origin);
+  }
+  if (open) {
+    for (auto& w : workers) {
+      Worker* wp = w.get();
+      const TimePoint origin = shared.origin;
+      asio::post(w->io, [wp, origin] {
+        wp->recorder.reset_origin(origin);
+        wp->advance();
+      });
+    }
   }
 
   // ---- controller ----
@@ -461,9 +537,14 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   }
   const TimePoint finished = SteadyClock::now();
 
-  ExecutorOutcome outcome{std::move(controller), 0, 0, interrupted, peak_sessions};
+  ExecutorOutcome outcome(std::move(controller));
+  outcome.interrupted = interrupted;
+  outcome.peak_sessions = peak_sessions;
   for (auto& w : workers) outcome.recorder.merge(w->recorder);
   outcome.steady_seconds = profile.plan.steady_seconds(end_of_load - shared.origin);
+  if (!shared.ids.by_stage.empty()) {
+    outcome.stage_steady_seconds = profile.plan.stage_steady_seconds(end_of_load - shared.origin);
+  }
   outcome.duration_s = std::chrono::duration<double>(finished - shared.origin).count();
   // Users (and their sockets) must go before their io_context.
   for (auto& w : workers) w->users.clear();

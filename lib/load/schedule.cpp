@@ -114,6 +114,20 @@ double StagePlan::steady_seconds(Nanos until) const {
   return total;
 }
 
+std::vector<double> StagePlan::stage_steady_seconds(Nanos until) const {
+  std::vector<double> out;
+  double from = start_;
+  Nanos begin{0};
+  for (const Stage& s : stages_) {
+    const Nanos end = std::min(begin + s.duration, until);
+    const bool constant = s.target == from && s.target > 0;
+    out.push_back(constant && end > begin ? seconds(end - begin) : 0.0);
+    begin += s.duration;
+    from = s.target;
+  }
+  return out;
+}
+
 double StagePlan::peak() const {
   double peak = start_;
   for (const Stage& s : stages_) peak = std::max(peak, s.target);

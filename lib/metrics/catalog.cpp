@@ -38,7 +38,11 @@ constexpr std::array kCatalog{
     MetricInfo{"broadcast_fanout", H, Unit::kDuration, kMost, 1, "publish to last receipt"},
     MetricInfo{"sessions_held", H, Unit::kCount, kLeast, 1,
                "concurrently open sessions with no unexpected close, sampled every 100 ms"},
-    MetricInfo{"txn", H, Unit::kDuration, kMost, 1, "DB: one transaction, begin to commit"},
+    MetricInfo{"txn", H, Unit::kDuration, kMost, 1,
+               "DB: one run of a transaction script, first statement to last"},
+    MetricInfo{"statement", H, Unit::kDuration, kMost, 1, "DB: one SQL statement of a script"},
+    MetricInfo{"schedule_lag", H, Unit::kDuration, kMost, 1,
+               "open loop: intended start to the moment the operation began (pgbench -R's lag)"},
     MetricInfo{"recovery_time", H, Unit::kDuration, kMost, 1,
                "after a spike ends, time until the p95 of a sliding 1 s window is back under its "
                "limit"},
@@ -60,6 +64,8 @@ constexpr std::array kCatalog{
     MetricInfo{"goodput", R, Unit::kRate, kLeast, 1,
                "LLM: requests per second that met every SLO named in the scenario's workload, over "
                "the steady part of the run"},
+    MetricInfo{"row_throughput", R, Unit::kRate, kLeast, 1,
+               "DB bulk loading: rows loaded per second over the steady part of the run"},
     MetricInfo{"output_token_throughput", R, Unit::kRate, kLeast, 1,
                "LLM: output tokens per second over the steady part of the run, all requests "
                "together"},

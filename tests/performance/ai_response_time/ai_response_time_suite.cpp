@@ -37,7 +37,7 @@ llm::CompletionOptions completion_options(const config::ScenarioConfig& sc,
 }
 
 // Every scenario's workload is checked before any load is sent.
-void check_workload(const config::ScenarioConfig& sc) {
+void check_workload(const config::ScenarioConfig& sc, const config::Targets& /*targets*/) {
   const std::string kind = config::parse_workload(sc, llm::workload_kind);
   const std::string category =
       kind == "completion" ? config::parse_workload(sc, llm::parse_completion_options).prompts

@@ -200,7 +200,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.json: /scenarios/s/load/ci/duraton: unknown key 'duraton' (expected one of: "
                   "executor, users, rate, stages, start_users, start_rate, duration, iterations, "
                   "think_time, spacing, max_in_flight, graceful_stop, threads, seed, "
-                  "connect_timeout, request_timeout)"},
+                  "connect_timeout, request_timeout, prestart, when_busy)"},
         Malformed{
             "FractionalUsers",
             table_with(

@@ -199,6 +199,23 @@ TEST(OpenLoopExecutorTest, LatencyRunsFromTheIntendedStartNotTheActualOne) {
   EXPECT_GE(latency.percentile(50), 200'000'000);
 }
 
+TEST(OpenLoopExecutorTest, QueuedArrivalsWaitForASlotInsteadOfDropping) {
+  BlockingWorkload workload;  // each operation holds its thread for 30 ms
+  LoadProfile p;
+  p.kind = ExecutorKind::kOpenLoop;
+  p.plan = StagePlan::constant(1000, 60s);  // far more than one slot can serve
+  p.iterations = 10;
+  p.threads = 1;
+  p.max_in_flight = 1;
+  p.when_busy = WhenBusy::kQueue;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_EQ(outcome.recorder.completed(), 10u);
+  EXPECT_EQ(outcome.recorder.errors()[static_cast<std::size_t>(ErrorKind::kDropped)], 0u);
+  // The last arrival waited for nine 30 ms operations: its latency holds that wait.
+  EXPECT_GE(outcome.recorder.histograms()[0].max(), 9 * 30'000'000);
+}
+
 TEST(ExecutorTest, StopsWhenAskedAndSaysItWasInterrupted) {
   InstantWorkload workload(/*hang=*/true);
   LoadProfile p;

@@ -27,7 +27,7 @@ struct Target {
   // and the variable that holds the API key.
   std::vector<std::string> models;
   std::string api_key_env;
-  std::string source;      // where it came from ("PERFGATE_TARGET_HTTP", a file path)
+  std::string source;  // where it came from ("PERFGATE_TARGET_HTTP", a file path)
   std::string redacted() const;
 };
 

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -47,9 +48,10 @@ const SuiteContext& suite();
 // interrupted without sending load.
 std::atomic<bool>& stop_requested();
 
-// Checks one scenario's `workload` settings with the suite's driver (throws ConfigError): run for
-// every scenario at start-up, so a bad workload fails before any load is sent.
-using WorkloadCheck = std::function<void(const config::ScenarioConfig&)>;
+// Checks one scenario's `workload` settings with the suite's driver (throws ConfigError or
+// core::Error), and may check the targets: run for every scenario at start-up, so a bad workload
+// or an unreachable target fails before any load is sent.
+using WorkloadCheck = std::function<void(const config::ScenarioConfig&, const config::Targets&)>;
 
 // Loads the SuiteContext before any test runs; a fatal failure here skips every test.
 class SuiteEnvironment : public ::testing::Environment {
@@ -64,8 +66,19 @@ class SuiteEnvironment : public ::testing::Environment {
   WorkloadCheck check_;
 };
 
+// Optional steps of a run that a suite may need.
+struct RunHooks {
+  // Changes the load before the run (e.g. a rate found by a probe); `load_note` is recorded in
+  // the results' context under "adjusted".
+  std::function<void(load::LoadProfile&)> adjust_load;
+  nlohmann::json load_note;
+  // Adds figures to the result before it is judged and written (e.g. where scaling stopped).
+  std::function<void(metrics::RunResult&)> annotate;
+};
+
 // Runs scenario `name` of the suite's table with `workload` (see the file comment).
-metrics::RunResult run_scenario(const std::string& name, load::Workload& workload);
+metrics::RunResult run_scenario(const std::string& name, load::Workload& workload,
+                                const RunHooks& hooks = {});
 
 // The base of every suite's tests.
 class SuiteTest : public ::testing::Test {
@@ -81,8 +94,9 @@ class SuiteTest : public ::testing::Test {
   const config::ScenarioConfig& scenario(const std::string& name) const {
     return suite().table.scenario(name);
   }
-  metrics::RunResult run(const std::string& name, load::Workload& workload) {
-    return run_scenario(name, workload);
+  metrics::RunResult run(const std::string& name, load::Workload& workload,
+                         const RunHooks& hooks = {}) {
+    return run_scenario(name, workload, hooks);
   }
 };
 

@@ -39,6 +39,9 @@ struct OperationResult {
   std::uint16_t tag = 0;
   // False for a no-op (a user with nothing to do at start or stop): not counted as an operation.
   bool counted = true;
+  // A failure kind outside ErrorKind (e.g. "db_40"); must point to storage that outlives the run
+  // (a literal, or pg::sqlstate_error_kind). When set, the operation failed under this name.
+  const char* error_name = nullptr;
 };
 
 using Completion = std::function<void(OperationResult)>;
@@ -85,6 +88,13 @@ class Workload {
 
 enum class ExecutorKind { kClosedLoop, kOpenLoop };
 
+// Open loop: what an arrival does when all max_in_flight slots are busy.
+enum class WhenBusy {
+  kDrop,   // counted as `dropped` (a failure): the target could not take the offered load
+  kQueue,  // waits for a slot and starts late, as in pgbench -R: latency (from the intended
+           // start) and schedule_lag include the wait
+};
+
 // The share of a run this process takes (`--shard i/N`).
 struct Shard {
   std::uint32_t index = 0;
@@ -102,6 +112,10 @@ struct LoadProfile {
   // Open loop.
   Spacing spacing = Spacing::kEven;
   std::uint32_t max_in_flight = 64;
+  // Open loop: start (open the session of) every slot before the clock starts, as pgbench
+  // connects its clients first; otherwise slots start on first use, inside the measured run.
+  bool prestart = false;
+  WhenBusy when_busy = WhenBusy::kDrop;
   // Stop after this many operations in all (over every shard), if set.
   std::optional<std::uint64_t> iterations;
   Nanos graceful_stop = std::chrono::seconds(5);
@@ -112,8 +126,12 @@ struct LoadProfile {
 
 // What run() hands back: the merged measurements and the run's timing.
 struct ExecutorOutcome {
+  explicit ExecutorOutcome(metrics::Recorder merged) : recorder(std::move(merged)) {}
   metrics::Recorder recorder;  // all threads merged
   double steady_seconds = 0;
+  // Per stage (when the plan has more than one): steady seconds, and operations completed in them
+  // (counters "steady:throughput{stage:<n>}").
+  std::vector<double> stage_steady_seconds;
   double duration_s = 0;
   bool interrupted = false;
   std::uint64_t peak_sessions = 0;

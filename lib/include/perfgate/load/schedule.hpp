@@ -47,6 +47,8 @@ class StagePlan {
   std::vector<Window> steady_windows() const;
   // Sum of steady window lengths that lie before `until`.
   double steady_seconds(Nanos until) const;
+  // The same per stage: a stage's length before `until` if its target holds constant, else 0.
+  std::vector<double> stage_steady_seconds(Nanos until) const;
   Nanos total() const { return total_; }
   double peak() const;
   const std::vector<Stage>& stages() const { return stages_; }

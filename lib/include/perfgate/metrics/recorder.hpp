@@ -55,6 +55,9 @@ class Recorder {
   // positive, enables the 100 ms exceedance slots that recovery_time is computed from.
   Recorder(const MetricSet& set, core::TimePoint origin, std::int64_t exceedance_limit_ns = 0);
 
+  // Moves the time origin; only before any operation was recorded (a run whose clock starts late).
+  void reset_origin(core::TimePoint origin) { origin_ = origin; }
+
   // Records one sample of histogram `id`.
   void record(MetricId id, std::int64_t value) noexcept { histograms_[id].record(value); }
   // Adds to counter `id`.

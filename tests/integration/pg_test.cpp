@@ -1,0 +1,142 @@
+// pg_test - Integration tests for lib/pg against a real, throwaway PostgreSQL cluster started by
+// the test: transactions and per-statement figures, bulk loads, a server restarted in the middle of
+// a run (errors counted by SQLSTATE class, the run goes on and ends on time), and a bad connection
+// string failing clearly without its password.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "perfgate/pg/workload.hpp"
+#include "process.hpp"
+
+namespace perfgate::pg {
+namespace {
+
+using namespace std::chrono_literals;
+
+class PgTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(testing::make_temp_dir());
+    const auto started =
+        fixture("start", {std::string(PERFGATE_SOURCE_DIR) + "/fixtures/postgres", "1"});
+    ASSERT_EQ(started.exit_code, 0) << started.output;
+    std::ifstream in(*dir_ + "/conninfo");
+    conninfo_ = new std::string;
+    std::getline(in, *conninfo_);
+  }
+  static void TearDownTestSuite() {
+    fixture("stop", {});
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+    delete conninfo_;
+  }
+  static testing::ProgramResult fixture(const std::string& action, std::vector<std::string> args) {
+    std::vector<std::string> argv{std::string(PERFGATE_SOURCE_DIR) + "/ctest/postgres-fixture.sh",
+                                  action, *dir_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::run_program(argv, {});
+  }
+  static Script script(const std::string& name) {
+    std::ifstream in(std::string(PERFGATE_SOURCE_DIR) + "/fixtures/postgres/scripts/" + name +
+                     ".sql");
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_script(text.str(), name);
+  }
+  static metrics::RunResult run(load::Workload& workload, load::LoadProfile profile) {
+    metrics::MetricSet set;
+    const auto outcome = load::run(workload, profile, set);
+    metrics::RunResult r = metrics::collect(set, outcome.recorder, outcome.steady_seconds);
+    r.duration_s = outcome.duration_s;
+    return r;
+  }
+  static std::string* dir_;
+  static std::string* conninfo_;
+};
+std::string* PgTest::dir_ = nullptr;
+std::string* PgTest::conninfo_ = nullptr;
+
+TEST_F(PgTest, TransactionsRecordTxnAndEveryStatement) {
+  for (bool prepared : {true, false}) {
+    TransactionOptions o;
+    o.scripts = {script("tpcb")};
+    o.prepared = prepared;
+    TransactionWorkload workload(*conninfo_, o, 10s);
+    load::LoadProfile p;
+    p.plan = load::StagePlan::constant(2, 60s);
+    p.iterations = 100;
+    p.threads = 1;
+    const auto r = run(workload, p);
+    EXPECT_EQ(r.failed, 0u) << r.to_json()["errors"].dump();
+    EXPECT_EQ(r.histograms.at("txn").count(), 100u);
+    EXPECT_EQ(r.histograms.at("txn{script:tpcb}").count(), 100u);
+    for (int step = 1; step <= 7; ++step) {
+      EXPECT_EQ(r.histograms.at("statement{script:tpcb,step:" + std::to_string(step) + "}").count(),
+                100u)
+          << step;
+    }
+    EXPECT_EQ(r.histograms.at("connect").count(), 2u);  // one connection per client, kept
+  }
+}
+
+TEST_F(PgTest, BulkLoadsCountRows) {
+  BulkOptions o;
+  o.rows = 500;
+  BulkWorkload workload(*conninfo_, o);
+  load::LoadProfile p;
+  p.plan = load::StagePlan::constant(1, 60s);
+  p.iterations = 6;
+  p.threads = 1;
+  const auto r = run(workload, p);
+  EXPECT_EQ(r.failed, 0u) << r.to_json()["errors"].dump();
+  EXPECT_EQ(r.counters.at("rows_loaded"), 3000u);
+  EXPECT_EQ(r.histograms.at("latency{method:copy}").count(), 3u);
+  EXPECT_EQ(r.histograms.at("latency{method:insert}").count(), 3u);
+}
+
+TEST_F(PgTest, RestartMidRunIsCountedByClassAndTheRunGoesOn) {
+  TransactionOptions o;
+  o.scripts = {script("select_only")};
+  TransactionWorkload workload(*conninfo_, o, 10s);
+  load::LoadProfile p;
+  p.plan = load::StagePlan::constant(4, 8s);
+  p.threads = 2;
+  auto restart = std::async(std::launch::async, [] {
+    std::this_thread::sleep_for(2s);
+    return fixture("restart", {});
+  });
+  const auto r = run(workload, p);
+  const auto restarted = restart.get();
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  std::uint64_t connection_errors = 0;
+  for (const auto& [kind, n] : r.errors) {
+    EXPECT_TRUE(kind == "db_08" || kind == "db_57") << kind;  // connection, operator intervention
+    connection_errors += n;
+  }
+  EXPECT_GT(connection_errors, 0u);
+  EXPECT_GT(r.counters.at("reconnects"), 0u);
+  // Transactions completed again after the restart (the last seconds of the run).
+  ASSERT_GE(r.series.size(), 7u);
+  EXPECT_GT(r.series[6].completed, 0u);
+  EXPECT_LT(r.duration_s, 30.0);  // the run ended on its own time, not hung on a dead connection
+}
+
+TEST_F(PgTest, BadConnectionStringFailsClearlyWithoutItsPassword) {
+  const std::string bad =
+      "host=127.0.0.1 port=1 dbname=x user=y password=hunter2-secret connect_timeout=2";
+  try {
+    check_connection(bad);
+    FAIL();
+  } catch (const core::Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("cannot connect to the database"), std::string::npos) << message;
+    EXPECT_EQ(message.find("hunter2-secret"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace perfgate::pg
