@@ -85,8 +85,10 @@ struct Worker {
       : shared(shared),
         recorder(set, shared.origin, exceedance_limit_ns),
         index(index),
-        context{io, recorder, index,
-                [&shared](core::TimePoint at) { return shared.is_steady(at); }},
+        context{io, recorder, index, [&shared](core::TimePoint at) { return shared.is_steady(at); },
+                [&shared](core::TimePoint at) {
+                  return shared.profile.plan.stage_at(at - shared.origin);
+                }},
         arrival_timer(io) {}
 
   Shared& shared;
@@ -402,6 +404,7 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
     throw std::invalid_argument("shard index must be below the shard count");
   }
   workload.declare(set);
+  if (profile.plan.stages().size() > 1) workload.declare_stages(set, profile.plan.stages().size());
   Shared shared{workload, profile, declare_ids(workload, profile, set),
                 profile.plan.steady_windows(), SteadyClock::now() + std::chrono::milliseconds(20)};
   const std::uint64_t shards = profile.shard.count;

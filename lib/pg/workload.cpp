@@ -291,6 +291,7 @@ struct TransactionWorkload::Shared {
   std::chrono::nanoseconds statement_timeout{0};
   std::vector<double> cumulative_weights;
   metrics::MetricId txn = 0, connect = 0;
+  std::vector<metrics::MetricId> connect_by_stage;
   std::vector<metrics::MetricId> txn_by_script;
   std::vector<std::vector<metrics::MetricId>> statement_ids;  // by script, by statement
   metrics::CounterId retries = 0, reconnects = 0, late = 0;
@@ -338,7 +339,7 @@ class TransactionClient final : public load::VirtualUser {
         out.error_name = error_of(e, out.detail);
       }
       boost::asio::post(ctx_.io, [this, out = std::move(out), done = std::move(done)] {
-        if (out.connect) ctx_.recorder.record(s_->connect, out.connect->count());
+        if (out.connect) record_connect(*out.connect);
         done({.error = out.error_name ? ErrorKind::kOther : ErrorKind::kNone,
               .counted = false,
               .error_name = out.error_name});
@@ -423,9 +424,18 @@ class TransactionClient final : public load::VirtualUser {
   }
 
   // On the worker thread.
+  void record_connect(std::chrono::nanoseconds took) {
+    ctx_.recorder.record(s_->connect, took.count());
+    if (!s_->connect_by_stage.empty() && ctx_.stage_at) {
+      const std::size_t stage =
+          std::min(ctx_.stage_at(SteadyClock::now()), s_->connect_by_stage.size());
+      ctx_.recorder.record(s_->connect_by_stage[stage - 1], took.count());
+    }
+  }
+
   void record(std::size_t script, const Outcome& out) {
     auto& r = ctx_.recorder;
-    if (out.connect) r.record(s_->connect, out.connect->count());
+    if (out.connect) record_connect(*out.connect);
     if (out.reconnected) r.add(s_->reconnects);
     r.add(s_->retries, out.retries);
     if (out.error_name) return;
@@ -460,6 +470,14 @@ TransactionWorkload::TransactionWorkload(std::string conninfo, TransactionOption
 }
 
 TransactionWorkload::~TransactionWorkload() = default;
+
+void TransactionWorkload::declare_stages(metrics::MetricSet& set, std::size_t stages) {
+  shared_->connect_by_stage.clear();
+  for (std::size_t s = 1; s <= stages; ++s) {
+    shared_->connect_by_stage.push_back(
+        set.histogram(metrics::tagged("connect", "stage", std::to_string(s))));
+  }
+}
 
 void TransactionWorkload::declare(metrics::MetricSet& set) {
   Shared& s = *shared_;

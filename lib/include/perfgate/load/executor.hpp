@@ -71,6 +71,8 @@ struct WorkerContext {
   // Whether `at` lies in a steady (non-ramp) window of the run: what `throughput` counts, and so
   // what a workload's own per-second figures (goodput) must count too.
   std::function<bool(core::TimePoint)> is_steady;
+  // The 1-based stage of the plan that `at` falls in.
+  std::function<std::size_t(core::TimePoint)> stage_at;
 };
 
 // Makes the virtual users of a scenario.
@@ -79,6 +81,9 @@ class Workload {
   virtual ~Workload() = default;
   // Declares the histograms and counters the users record (called once, before the run).
   virtual void declare(metrics::MetricSet& /*set*/) {}
+  // Called after declare() when the plan has `stages` > 1 stages, for per-stage figures of the
+  // workload's own (e.g. connect{stage:<n>}); WorkerContext::stage_at says which stage is on.
+  virtual void declare_stages(metrics::MetricSet& /*set*/, std::size_t /*stages*/) {}
   // The tag key for OperationResult::tag ("behaviour"), or empty for untagged operations.
   virtual std::string tag_key() const { return {}; }
   virtual std::vector<std::string> tag_values() const { return {}; }

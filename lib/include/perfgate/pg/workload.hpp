@@ -66,6 +66,7 @@ class TransactionWorkload final : public load::Workload {
                       std::chrono::nanoseconds statement_timeout);
   ~TransactionWorkload() override;
   void declare(metrics::MetricSet& set) override;
+  void declare_stages(metrics::MetricSet& set, std::size_t stages) override;  // connect{stage:<n>}
   std::string tag_key() const override { return "script"; }
   std::vector<std::string> tag_values() const override;
   std::unique_ptr<load::VirtualUser> make_user(load::WorkerContext& ctx,
