@@ -83,19 +83,21 @@ TEST_F(PgTest, TransactionsRecordTxnAndEveryStatement) {
   }
 }
 
-TEST_F(PgTest, BulkLoadsCountRows) {
+TEST_F(PgTest, BulkLoadsCountRowsPerMethod) {
   BulkOptions o;
   o.rows = 500;
-  BulkWorkload workload(*conninfo_, o);
+  BulkWorkload workload(*conninfo_, o);  // client 0 loads by COPY, client 1 by multi-row INSERT
   load::LoadProfile p;
-  p.plan = load::StagePlan::constant(1, 60s);
-  p.iterations = 6;
+  p.plan = load::StagePlan::constant(2, 1s);
   p.threads = 1;
   const auto r = run(workload, p);
   EXPECT_EQ(r.failed, 0u) << r.to_json()["errors"].dump();
-  EXPECT_EQ(r.counters.at("rows_loaded"), 3000u);
-  EXPECT_EQ(r.histograms.at("latency{method:copy}").count(), 3u);
-  EXPECT_EQ(r.histograms.at("latency{method:insert}").count(), 3u);
+  const std::uint64_t copies = r.histograms.at("latency{method:copy}").count();
+  const std::uint64_t inserts = r.histograms.at("latency{method:insert}").count();
+  EXPECT_GT(copies, 0u);
+  EXPECT_GT(inserts, 0u);
+  EXPECT_EQ(r.counters.at("rows_loaded"), 500 * (copies + inserts));
+  EXPECT_EQ(r.counters.at("steady:row_throughput{method:copy}") % 500, 0u);
 }
 
 TEST_F(PgTest, RestartMidRunIsCountedByClassAndTheRunGoesOn) {
