@@ -71,7 +71,7 @@ class HttpUser final : public load::VirtualUser {
     requests_ = requests;
     next_ = 0;
     tag_ = tag;
-    done_ = std::move(done);
+    done_.hold(std::move(done));
     send_next();
   }
 
@@ -102,11 +102,7 @@ class HttpUser final : public load::VirtualUser {
       rec.add(flow_->probes);
       if (ex.status == 401) rec.add(flow_->rejected);
     }
-    if (!t.status_ok(ex.status)) {
-      if (ex.status >= 500) return complete(ErrorKind::kStatus5xx);
-      if (ex.status >= 400) return complete(ErrorKind::kStatus4xx);
-      return complete(ErrorKind::kProtocol);  // a success status where a refusal was expected
-    }
+    if (!t.status_ok(ex.status)) return complete(net::unexpected_status_kind(ex.status));
     if (!t.captures.empty() && !capture(t, ex.body)) return complete(ErrorKind::kProtocol);
     ++next_;
     send_next();
@@ -123,11 +119,7 @@ class HttpUser final : public load::VirtualUser {
     return true;
   }
 
-  void complete(ErrorKind error) {
-    auto done = std::move(done_);
-    done_ = nullptr;
-    done({.error = error, .tag = tag_, .counted = true});
-  }
+  void complete(ErrorKind error) { done_.fire({.error = error, .tag = tag_}); }
 
   load::WorkerContext& ctx_;
   std::shared_ptr<const FlowWorkload::Compiled> flow_;
@@ -137,7 +129,7 @@ class HttpUser final : public load::VirtualUser {
   const std::vector<RequestTemplate>* requests_ = nullptr;
   std::size_t next_ = 0;
   std::uint16_t tag_ = 0;
-  load::Completion done_;
+  load::PendingCompletion done_;
 };
 
 }  // namespace

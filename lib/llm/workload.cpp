@@ -15,16 +15,6 @@ namespace bhttp = boost::beast::http;
 using metrics::ErrorKind;
 using nlohmann::json;
 
-namespace {
-
-ErrorKind status_error(unsigned status) {
-  if (status >= 500) return ErrorKind::kStatus5xx;
-  if (status >= 400) return ErrorKind::kStatus4xx;
-  return ErrorKind::kProtocol;
-}
-
-}  // namespace
-
 struct CompletionWorkload::Shared {
   std::shared_ptr<const net::Origin> origin;
   CompletionOptions options;
@@ -79,7 +69,7 @@ class CompletionUser final : public load::VirtualUser {
     if (s_->api_key) req.set(bhttp::field::authorization, "Bearer " + *s_->api_key);
     req.body() = body.dump();
 
-    done_ = std::move(done);
+    done_.hold(std::move(done));
     model_ = model;
     first_ = first_after_switch;
     sent_ = core::SteadyClock::now();
@@ -99,7 +89,7 @@ class CompletionUser final : public load::VirtualUser {
   void on_response(net::Exchange&& ex) {
     const core::TimePoint now = core::SteadyClock::now();
     if (ex.error != ErrorKind::kNone) return complete(ex.error);
-    if (ex.status != 200) return complete(status_error(ex.status));
+    if (ex.status != 200) return complete(net::unexpected_status_kind(ex.status));
     CompletionTimeline timeline;
     std::string detail;
     ErrorKind kind = ErrorKind::kNone;
@@ -151,9 +141,7 @@ class CompletionUser final : public load::VirtualUser {
 
   void complete(ErrorKind error) {
     reader_.reset();
-    auto done = std::move(done_);
-    done_ = nullptr;
-    done({.error = error, .tag = static_cast<std::uint16_t>(model_)});
+    done_.fire({.error = error, .tag = static_cast<std::uint16_t>(model_)});
   }
 
   load::WorkerContext& ctx_;
@@ -166,7 +154,7 @@ class CompletionUser final : public load::VirtualUser {
   bool first_ = false;
   core::TimePoint sent_;
   std::optional<StreamReader> reader_;
-  load::Completion done_;
+  load::PendingCompletion done_;
 };
 
 }  // namespace
@@ -252,7 +240,7 @@ class AnalyzeUser final : public load::VirtualUser {
     net::Request req{bhttp::verb::post, target, 11};
     req.set(bhttp::field::content_type, "application/json");
     req.body() = body.dump();
-    done_ = std::move(done);
+    done_.hold(std::move(done));
     sent_ = core::SteadyClock::now();
     connection_.send(std::move(req), [this](net::Exchange&& ex) { on_response(std::move(ex)); });
   }
@@ -263,7 +251,7 @@ class AnalyzeUser final : public load::VirtualUser {
   void on_response(net::Exchange&& ex) {
     const auto elapsed = core::SteadyClock::now() - sent_;
     if (ex.error != ErrorKind::kNone) return complete(ex.error);
-    if (ex.status != 200) return complete(status_error(ex.status));
+    if (ex.status != 200) return complete(net::unexpected_status_kind(ex.status));
     const json j = json::parse(ex.body, nullptr, false);
     const std::uint32_t batch = s_->options.batch;
     const bool ok = batch == 0 ? j.is_object() && j.contains("result")
@@ -274,18 +262,14 @@ class AnalyzeUser final : public load::VirtualUser {
     complete(ErrorKind::kNone);
   }
 
-  void complete(ErrorKind error) {
-    auto done = std::move(done_);
-    done_ = nullptr;
-    done({.error = error});
-  }
+  void complete(ErrorKind error) { done_.fire({.error = error}); }
 
   load::WorkerContext& ctx_;
   std::shared_ptr<const AnalyzeWorkload::Shared> s_;
   net::Connection connection_;
   std::mt19937_64 rng_;
   core::TimePoint sent_;
-  load::Completion done_;
+  load::PendingCompletion done_;
 };
 
 }  // namespace

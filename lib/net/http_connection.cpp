@@ -28,6 +28,12 @@ using boost::system::error_code;
 using core::SteadyClock;
 using metrics::ErrorKind;
 
+metrics::ErrorKind unexpected_status_kind(unsigned status) {
+  if (status >= 500) return ErrorKind::kStatus5xx;
+  if (status >= 400) return ErrorKind::kStatus4xx;
+  return ErrorKind::kProtocol;
+}
+
 Origin::Origin(const Url& url, ClientOptions options) : url_(url), options_(options) {
   asio::io_context io;
   asio::ip::tcp::resolver resolver(io);

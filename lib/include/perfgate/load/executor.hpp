@@ -46,6 +46,21 @@ struct OperationResult {
 
 using Completion = std::function<void(OperationResult)>;
 
+// A user's operation in flight: holds its completion until the result is known, and calls it
+// exactly once (forgetting it first, since the callee may start the user's next operation).
+class PendingCompletion {
+ public:
+  void hold(Completion done) { done_ = std::move(done); }
+  void fire(OperationResult result) {
+    Completion done = std::move(done_);
+    done_ = nullptr;
+    done(result);
+  }
+
+ private:
+  Completion done_;
+};
+
 // One virtual user (closed loop) or one in-flight slot (open loop). Every call happens on the
 // thread that owns the user, and a user runs one operation at a time. Each call must invoke `done`
 // exactly once, later or at once.

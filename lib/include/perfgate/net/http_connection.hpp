@@ -68,6 +68,10 @@ struct Exchange {
 using BodySink =
     std::function<void(std::string_view bytes, std::chrono::steady_clock::time_point at)>;
 
+// The kind a response with an unwanted `status` counts under: status_5xx, status_4xx, or
+// protocol (a success or redirect where the caller wanted something else, e.g. a refusal).
+metrics::ErrorKind unexpected_status_kind(unsigned status);
+
 class Connection {
  public:
   Connection(boost::asio::io_context& io, std::shared_ptr<const Origin> origin);
