@@ -132,16 +132,28 @@ class ClientConnection {
   std::mutex cancel_mutex_;
 };
 
+// The SQLSTATE class of a libpqxx exception. libpqxx 6 does not derive every server error from
+// sql_error: transaction_rollback (40001 serialization, 40P01 deadlock, 40003) and
+// too_many_connections (53300) come from other branches, and carry no sqlstate().
 const char* error_of(const std::exception& e, std::string& detail) {
   detail = core::redact(e.what());
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e))
     return sqlstate_error_kind(sql->sqlstate());
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr)
+    return sqlstate_error_kind("40000");
+  if (dynamic_cast<const pqxx::too_many_connections*>(&e) != nullptr)
+    return sqlstate_error_kind("53300");
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr)
-    return "db_08";  // connection exception
+    return sqlstate_error_kind("08000");
   return sqlstate_error_kind("");
 }
 
+// Serialization failures and deadlocks: pgbench --max-tries retries exactly these.
 bool retriable(const std::exception& e) {
+  if (dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr ||
+      dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr) {
+    return true;
+  }
   const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
   return sql != nullptr && (sql->sqlstate() == "40001" || sql->sqlstate() == "40P01");
 }

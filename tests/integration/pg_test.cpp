@@ -127,6 +127,36 @@ TEST_F(PgTest, RestartMidRunIsCountedByClassAndTheRunGoesOn) {
   EXPECT_LT(r.duration_s, 30.0);  // the run ended on its own time, not hung on a dead connection
 }
 
+// Serializable transactions on one row: concurrent clients provoke 40001 serialization failures.
+// Without retries they count as db_40; with max_tries they are retried and mostly succeed.
+TEST_F(PgTest, SerializationFailuresAreCountedOrRetried) {
+  const Script contended = parse_script(
+      "BEGIN ISOLATION LEVEL SERIALIZABLE;\n"
+      "SELECT bbalance FROM pgbench_branches WHERE bid = 1;\n"
+      "UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1;\n"
+      "END;\n",
+      "contended");
+  const auto run_with = [&](std::uint32_t max_tries) {
+    TransactionOptions o;
+    o.scripts = {contended};
+    o.max_tries = max_tries;
+    TransactionWorkload workload(*conninfo_, o, 10s);
+    load::LoadProfile p;
+    p.plan = load::StagePlan::constant(6, 2s);
+    p.threads = 2;
+    return run(workload, p);
+  };
+  const auto once = run_with(1);
+  ASSERT_GT(once.errors.count("db_40"), 0u) << once.to_json()["errors"].dump();
+  EXPECT_EQ(once.counters.at("txn_retries"), 0u);
+  const auto retried = run_with(20);
+  EXPECT_GT(retried.counters.at("txn_retries"), 0u);
+  const double failed_once = static_cast<double>(once.failed) / static_cast<double>(once.attempted);
+  const double failed_retried =
+      static_cast<double>(retried.failed) / static_cast<double>(retried.attempted);
+  EXPECT_LT(failed_retried, failed_once) << failed_retried << " vs " << failed_once;
+}
+
 TEST_F(PgTest, BadConnectionStringFailsClearlyWithoutItsPassword) {
   const std::string bad =
       "host=127.0.0.1 port=1 dbname=x user=y password=hunter2-secret connect_timeout=2";
