@@ -38,37 +38,33 @@ function(perfgate_add_integration_test)
   add_dependencies(${ARG_NAME} perfgate-reference)
 endfunction()
 
+# A CTest fixture: `<script> start <dir> ARGS...` before the tests that need it, `<script> stop
+# <dir>` after them; <dir> is ${PERFGATE_FIXTURE_DIR}/<name>.
+function(perfgate__add_fixture name script labels timeout)
+  set(dir ${PERFGATE_FIXTURE_DIR}/${name})
+  add_test(NAME fixture.${name}.start COMMAND ${PROJECT_SOURCE_DIR}/ctest/${script} start ${dir} ${ARGN})
+  add_test(NAME fixture.${name}.stop COMMAND ${PROJECT_SOURCE_DIR}/ctest/${script} stop ${dir})
+  set_tests_properties(fixture.${name}.start PROPERTIES FIXTURES_SETUP ${name}
+                       LABELS "${labels}" TIMEOUT ${timeout})
+  set_tests_properties(fixture.${name}.stop PROPERTIES FIXTURES_CLEANUP ${name}
+                       LABELS "${labels}" TIMEOUT ${timeout})
+endfunction()
+
 # Starts perfgate-reference on a free loopback port before the suites that need it and stops it
 # after; the suites find it through ${PERFGATE_FIXTURE_DIR}/reference/targets.json.
 function(perfgate_add_reference_fixture)
-  set(dir ${PERFGATE_FIXTURE_DIR}/reference)
-  add_test(NAME fixture.reference.start
-           COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh start ${dir}
-                   $<TARGET_FILE:perfgate-reference> --threads 2
-                   --models ${PROJECT_SOURCE_DIR}/fixtures/ai/models.json --max-loaded-models 2
-                   --pg-conninfo-file ${PERFGATE_FIXTURE_DIR}/postgres/conninfo)
-  add_test(NAME fixture.reference.stop
-           COMMAND ${PROJECT_SOURCE_DIR}/ctest/reference-fixture.sh stop ${dir})
-  set_tests_properties(fixture.reference.start PROPERTIES FIXTURES_SETUP reference
-                       LABELS "performance;example;fixture" TIMEOUT 30)
-  set_tests_properties(fixture.reference.stop PROPERTIES FIXTURES_CLEANUP reference
-                       LABELS "performance;example;fixture" TIMEOUT 30)
+  perfgate__add_fixture(reference reference-fixture.sh "performance;example;fixture" 30
+    $<TARGET_FILE:perfgate-reference> --threads 2
+    --models ${PROJECT_SOURCE_DIR}/fixtures/ai/models.json --max-loaded-models 2
+    --pg-conninfo-file ${PERFGATE_FIXTURE_DIR}/postgres/conninfo)
 endfunction()
 
 # Starts a throwaway PostgreSQL cluster (fixtures/postgres) before the suites that need it and
 # removes it after; its address is in ${PERFGATE_FIXTURE_DIR}/postgres/targets.json, and the
 # reference service's /data endpoints read its connection string from .../postgres/conninfo.
 function(perfgate_add_postgres_fixture)
-  set(dir ${PERFGATE_FIXTURE_DIR}/postgres)
-  add_test(NAME fixture.postgres.start
-           COMMAND ${PROJECT_SOURCE_DIR}/ctest/postgres-fixture.sh start ${dir}
-                   ${PROJECT_SOURCE_DIR}/fixtures/postgres 1)
-  add_test(NAME fixture.postgres.stop
-           COMMAND ${PROJECT_SOURCE_DIR}/ctest/postgres-fixture.sh stop ${dir})
-  set_tests_properties(fixture.postgres.start PROPERTIES FIXTURES_SETUP postgres
-                       LABELS "performance;db;fixture" TIMEOUT 120)
-  set_tests_properties(fixture.postgres.stop PROPERTIES FIXTURES_CLEANUP postgres
-                       LABELS "performance;db;fixture" TIMEOUT 60)
+  perfgate__add_fixture(postgres postgres-fixture.sh "performance;db;fixture" 120
+    ${PROJECT_SOURCE_DIR}/fixtures/postgres 1)
 endfunction()
 
 function(perfgate_add_suite)
