@@ -67,8 +67,11 @@ function(perfgate_add_postgres_fixture)
     ${PROJECT_SOURCE_DIR}/fixtures/postgres 1)
 endfunction()
 
+# perfgate_add_suite(NAME n SOURCES ... LABELS ... FIXTURES ... [TIMEOUT s] [ARGS ...] [EXAMPLE]):
+# the suite program n_suite, run by CTest as performance.n with the fixtures it needs; ARGS go to
+# the program (e.g. a --gtest_filter leaving out stress scenarios).
 function(perfgate_add_suite)
-  cmake_parse_arguments(ARG "EXAMPLE" "NAME;TIMEOUT" "SOURCES;LABELS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(ARG "EXAMPLE" "NAME;TIMEOUT" "SOURCES;LABELS;FIXTURES;ARGS" ${ARGN})
   set(program ${ARG_NAME}_suite)
   set(labels "performance;${ARG_LABELS}")
   if(ARG_EXAMPLE)
@@ -82,7 +85,8 @@ function(perfgate_add_suite)
   # GoogleTest's own JUnit file carries each rule's figures as <property> elements (RecordProperty);
   # ctest --output-junit carries the printed summaries.
   add_test(NAME performance.${ARG_NAME}
-           COMMAND ${program} --gtest_output=xml:${PERFGATE_RESULTS_DIR}/${ARG_NAME}.junit.xml)
+           COMMAND ${program} --gtest_output=xml:${PERFGATE_RESULTS_DIR}/${ARG_NAME}.junit.xml
+                   ${ARG_ARGS})
   set_tests_properties(performance.${ARG_NAME} PROPERTIES
     LABELS "${labels}"
     FIXTURES_REQUIRED "${ARG_FIXTURES}"

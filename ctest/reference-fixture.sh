@@ -46,8 +46,8 @@ case $action in
     fi
     port=$(cat "$dir/port")
     pid=$(cat "$dir/pid")
-    printf '{"http": {"url": "http://127.0.0.1:%s", "pid": %s}, "ai": {"url": "http://127.0.0.1:%s", "pid": %s}}\n' \
-      "$port" "$pid" "$port" "$pid" >"$dir/targets.json.tmp"
+    printf '{"http": {"url": "http://127.0.0.1:%s", "pid": %s}, "ai": {"url": "http://127.0.0.1:%s", "pid": %s}, "ws": {"url": "ws://127.0.0.1:%s", "pid": %s}}\n' \
+      "$port" "$pid" "$port" "$pid" "$port" "$pid" >"$dir/targets.json.tmp"
     mv "$dir/targets.json.tmp" "$dir/targets.json"
     echo "perfgate-reference pid $pid listening on 127.0.0.1:$port"
     ;;

@@ -7,7 +7,12 @@
 //                                      run one transaction script as pgbench -f does, and print
 //                                      pgbench's figures (used by scripts/compare-pgbench)
 //
-// (report, compare, merge and check come with the reports and scale-out work.)
+//   perfgate merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
+//                                      fold the results of one scenario's shards into one
+//                                      (DIR/<suite>/<scenario>.json) and judge it against
+//                                      <thresholds-dir>/<suite>.json; exit 1 if it fails
+//
+// (report, compare and check come with the reports and scale-out work.)
 #include <fmt/format.h>
 
 #include <fstream>
@@ -17,8 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "perfgate/config/thresholds.hpp"
 #include "perfgate/core/error.hpp"
 #include "perfgate/core/units.hpp"
+#include "perfgate/metrics/merge.hpp"
 #include "perfgate/pg/workload.hpp"
 #include "perfgate/report/console.hpp"
 #include "perfgate/report/results_file.hpp"
@@ -31,6 +38,9 @@ commands:
   pgbench --conninfo-file F --script S.sql [--clients N] [--threads J] [--duration 10s]
           [--protocol prepared|simple] [--scale N]
                             run a transaction script as pgbench -f does; print tps and latency
+  merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
+                            merge one scenario's shard results (counts add, histograms merge
+                            exactly), judge the merged run against the suite's table, write it
 )";
 
 int summary(const std::vector<std::string>& files) {
@@ -103,6 +113,45 @@ int pgbench(const std::vector<std::string>& args) {
   }
 }
 
+int merge(const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  std::string results_dir, thresholds_dir;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "--results-dir" || args[i] == "--thresholds-dir") && i + 1 < args.size()) {
+      (args[i] == "--results-dir" ? results_dir : thresholds_dir) = args[i + 1];
+      ++i;
+    } else if (args[i].starts_with("--")) {
+      std::cerr << "perfgate merge: unknown or incomplete flag " << args[i] << '\n' << kUsage;
+      return 2;
+    } else {
+      files.push_back(args[i]);
+    }
+  }
+  if (files.empty() || results_dir.empty()) {
+    std::cerr << "perfgate merge: needs shard results files and --results-dir\n" << kUsage;
+    return 2;
+  }
+  try {
+    std::vector<perfgate::metrics::RunResult> shards;
+    for (const std::string& f : files) shards.push_back(perfgate::report::read_results(f));
+    perfgate::metrics::RunResult merged = perfgate::metrics::merge_shards(shards);
+    if (!thresholds_dir.empty()) {
+      const std::string table = thresholds_dir + "/" + merged.suite + ".json";
+      const auto loaded = perfgate::config::load_table(table, merged.profile);
+      perfgate::config::evaluate(loaded.scenario(merged.scenario), merged);
+    } else {
+      merged.passed = !merged.interrupted;
+    }
+    const std::string path = perfgate::report::write_results(results_dir, merged);
+    std::cout << perfgate::report::console_summary(merged)
+              << fmt::format("merged {} shards: {}\n", shards.size(), path);
+    return merged.passed ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "perfgate merge: " << e.what() << '\n';
+    return 2;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,6 +162,7 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "summary") return summary({args.begin() + 1, args.end()});
   if (args[0] == "pgbench") return pgbench({args.begin() + 1, args.end()});
+  if (args[0] == "merge") return merge({args.begin() + 1, args.end()});
   std::cerr << "perfgate: unknown command '" << args[0] << "'\n" << kUsage;
   return 2;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -90,11 +91,24 @@ void add_derived_rates(metrics::RunResult& r, const std::vector<double>& stage_s
     }
     r.rates[key] = metrics::RateFigure{static_cast<double>(count), seconds, samples};
   }
-  const auto probes = r.counters.find("auth_probes");
-  if (probes != r.counters.end() && probes->second > 0) {
-    r.rates["auth_rejection_rate"] =
-        metrics::RateFigure{static_cast<double>(r.counters["auth_rejected"]),
-                            static_cast<double>(probes->second), probes->second};
+  // Shares counted by drivers: rate key, numerator counter, denominator counter.
+  struct Share {
+    const char* key;
+    const char* numerator;
+    const char* denominator;
+  };
+  constexpr std::array<Share, 3> kShares{{
+      {"auth_rejection_rate", "auth_rejected", "auth_probes"},
+      {"drop_rate", "sessions_dropped", "sessions_opened"},
+      {"message_loss", "messages_missing", "messages_expected"},
+  }};
+  for (const Share& share : kShares) {
+    const auto of = r.counters.find(share.denominator);
+    if (of == r.counters.end() || of->second == 0) continue;
+    const auto part = r.counters.find(share.numerator);
+    r.rates[share.key] =
+        metrics::RateFigure{part == r.counters.end() ? 0.0 : static_cast<double>(part->second),
+                            static_cast<double>(of->second), of->second};
   }
 }
 
@@ -211,6 +225,7 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
     r.duration_s = outcome->duration_s;
     r.interrupted = outcome->interrupted;
     add_derived_rates(r, outcome->stage_steady_seconds);
+    sampler.add_session_memory(r, outcome->peak_sessions);
     if (limit) {
       const std::int64_t from = spike_end_ns(profile.plan);
       const auto recovered = metrics::recovery_time_ns(outcome->recorder.exceedance(), from);
@@ -230,7 +245,10 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
   r.shard = {static_cast<int>(profile.shard.index), static_cast<int>(profile.shard.count)};
   r.context = run_context(s, sc);
   if (!hooks.load_note.is_null()) r.context["adjusted"] = hooks.load_note;
-  if (hooks.annotate) hooks.annotate(r);
+  if (hooks.annotate) {
+    hooks.annotate(r);
+    if (outcome) add_derived_rates(r, outcome->stage_steady_seconds);  // counters it added
+  }
   config::evaluate(sc, r);
   const std::string path = report::write_results(s.settings.results_dir, r);
   std::cout << report::console_summary(r) << "results: " << path << '\n' << std::flush;

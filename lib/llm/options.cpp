@@ -6,52 +6,17 @@
 #include <fstream>
 
 #include "perfgate/core/error.hpp"
+#include "perfgate/core/json_fields.hpp"
 #include "perfgate/core/units.hpp"
 
 namespace perfgate::llm {
 
 using nlohmann::json;
 
-namespace {
-
-void only_keys(const json& j, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [key, _] : j.items()) {
-    bool known = false;
-    for (auto a : allowed) known = known || key == a;
-    if (!known) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      throw core::FieldError("/" + key,
-                             fmt::format("unknown key '{}' (expected one of: {})", key, list));
-    }
-  }
-}
-
-std::string string_field(const json& j, const std::string& key, std::string fallback) {
-  if (!j.contains(key)) return fallback;
-  if (!j[key].is_string())
-    throw core::FieldError("/" + key, "expected a string, got " + j[key].dump());
-  return j[key].get<std::string>();
-}
-
-std::uint32_t count_field(const json& j, const std::string& key, std::uint32_t fallback,
-                          std::uint32_t max) {
-  if (!j.contains(key)) return fallback;
-  if (!j[key].is_number_unsigned() || j[key].get<std::uint64_t>() > max) {
-    throw core::FieldError(
-        "/" + key, fmt::format("expected a whole number from 0 to {}, got {}", max, j[key].dump()));
-  }
-  return j[key].get<std::uint32_t>();
-}
-
-bool bool_field(const json& j, const std::string& key, bool fallback) {
-  if (!j.contains(key)) return fallback;
-  if (!j[key].is_boolean())
-    throw core::FieldError("/" + key, "expected true or false, got " + j[key].dump());
-  return j[key].get<bool>();
-}
-
-}  // namespace
+using core::bool_field;
+using core::count_field;
+using core::only_keys;
+using core::string_field;
 
 std::string workload_kind(const json& w) {
   if (!w.is_object()) throw core::FieldError("", "expected a workload object, got " + w.dump());
@@ -110,12 +75,10 @@ CompletionOptions parse_completion_options(const json& w) {
         throw core::FieldError("/slo/" + metric, "unknown SLO metric '" + metric +
                                                      "' (expected ttft, tpot, e2e or itl)");
       }
-      if (!limit.is_string())
-        throw core::FieldError("/slo/" + metric, "expected a duration like \"300ms\"");
       try {
-        o.slo[metric] = core::parse_duration(limit.get<std::string>());
-      } catch (const core::UnitError& e) {
-        throw core::FieldError("/slo/" + metric, e.what());
+        o.slo[metric] = core::duration_field(slo, metric, {});
+      } catch (const core::FieldError& e) {
+        throw core::FieldError("/slo" + e.path(), e.expectation());
       }
     }
   }

@@ -142,6 +142,13 @@ struct Worker {
     return *users.back();
   }
 
+  // The user's session ended under it: no longer held; its next turn starts a new one.
+  void session_lost(UserSlot& u) {
+    if (!u.started) return;
+    u.started = false;
+    --shared.sessions_open;
+  }
+
   void retire(UserSlot& u) {
     if (u.retired) return;
     u.retired = true;
@@ -214,6 +221,7 @@ struct Worker {
     u.user->iterate([this, &u, began](OperationResult r) {
       u.busy = false;
       finish(began, stage_at(began), r);
+      if (r.session_lost) session_lost(u);
       after_think(u);
     });
   }
@@ -350,6 +358,7 @@ struct Worker {
   void iterate_arrival(UserSlot& u, TimePoint intended) {
     u.user->iterate([this, &u, intended](OperationResult r) {
       finish(intended, stage_at(intended), r);
+      if (r.session_lost) session_lost(u);
       release(u);
     });
   }

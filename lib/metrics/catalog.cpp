@@ -36,6 +36,14 @@ constexpr std::array kCatalog{
     MetricInfo{"broadcast_latency", H, Unit::kDuration, kMost, 1,
                "publish to receipt, one sample per subscriber"},
     MetricInfo{"broadcast_fanout", H, Unit::kDuration, kMost, 1, "publish to last receipt"},
+    MetricInfo{"session_uptime", H, Unit::kDuration, kLeast, 1,
+               "how long a session stayed open, one sample per session when it ends"},
+    MetricInfo{"loadgen_session_memory", H, Unit::kBytes, kMost, 1,
+               "perfgate's resident memory per held session: peak RSS growth over the run / peak "
+               "sessions held"},
+    MetricInfo{"target_session_memory", H, Unit::kBytes, kMost, 1,
+               "the target's resident memory per held session: peak RSS growth over the run / "
+               "peak sessions held"},
     MetricInfo{"sessions_held", H, Unit::kCount, kLeast, 1,
                "concurrently open sessions with no unexpected close, sampled every 100 ms"},
     MetricInfo{"txn", H, Unit::kDuration, kMost, 1,
@@ -64,6 +72,15 @@ constexpr std::array kCatalog{
     MetricInfo{"goodput", R, Unit::kRate, kLeast, 1,
                "LLM: requests per second that met every SLO named in the scenario's workload, over "
                "the steady part of the run"},
+    MetricInfo{"messages_sent", R, Unit::kRate, kLeast, 1,
+               "WebSocket: messages sent per second over the steady part of the run"},
+    MetricInfo{"messages_received", R, Unit::kRate, kLeast, 1,
+               "WebSocket: expected messages received (echoes, broadcast receipts) per second "
+               "over the steady part of the run"},
+    MetricInfo{"message_loss", R, Unit::kPercent, kMost, 1,
+               "WebSocket: messages never received (echoes, broadcast receipts) / expected"},
+    MetricInfo{"drop_rate", R, Unit::kPercent, kMost, 1,
+               "WebSocket: sessions closed or reset by the peer unasked / sessions opened"},
     MetricInfo{"row_throughput", R, Unit::kRate, kLeast, 1,
                "DB bulk loading: rows loaded per second over the steady part of the run"},
     MetricInfo{"output_token_throughput", R, Unit::kRate, kLeast, 1,

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -59,6 +60,12 @@ ProcessSampler::~ProcessSampler() { stop(); }
 
 void ProcessSampler::start(core::TimePoint origin) {
   recorder_ = std::make_unique<Recorder>(set_, origin);
+  if (const ProcStat self = read_proc(std::to_string(::getpid())); self.ok)
+    loadgen_rss_at_start_ = self.rss_bytes;
+  if (target_pid_) {
+    if (const ProcStat t = read_proc(std::to_string(*target_pid_)); t.ok)
+      target_rss_at_start_ = t.rss_bytes;
+  }
   running_ = true;
   thread_ = std::thread([this] { loop(); });
 }
@@ -95,6 +102,22 @@ void ProcessSampler::loop() {
     sample(self, last_self, loadgen_cpu_, loadgen_rss_);
     if (!target.empty()) sample(target, last_target, target_cpu_, target_rss_);
   }
+}
+
+void ProcessSampler::add_session_memory(RunResult& result, std::uint64_t peak_sessions) const {
+  constexpr std::uint64_t kFewestSessions = 100;  // below this, allocator noise dominates
+  if (peak_sessions < kFewestSessions) return;
+  const auto per_session = [&](const char* rss_key, std::optional<std::int64_t> at_start,
+                               const char* key) {
+    const auto rss = result.histograms.find(rss_key);
+    if (!at_start || rss == result.histograms.end() || rss->second.count() == 0) return;
+    const std::int64_t growth = std::max<std::int64_t>(0, rss->second.max() - *at_start);
+    Histogram h;
+    h.record(growth / static_cast<std::int64_t>(peak_sessions));
+    result.histograms[key] = h;
+  };
+  per_session("loadgen_rss", loadgen_rss_at_start_, "loadgen_session_memory");
+  per_session("target_rss", target_rss_at_start_, "target_session_memory");
 }
 
 std::optional<std::int64_t> recovery_time_ns(const std::vector<Recorder::ExceedanceSlot>& slots,

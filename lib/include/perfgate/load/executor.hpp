@@ -42,6 +42,9 @@ struct OperationResult {
   // A failure kind outside ErrorKind (e.g. "db_40"); must point to storage that outlives the run
   // (a literal, or pg::sqlstate_error_kind). When set, the operation failed under this name.
   const char* error_name = nullptr;
+  // The user's session ended with this operation (a dropped connection): it no longer counts
+  // toward sessions_held, and the user's next turn starts a new one (start() again).
+  bool session_lost = false;
 };
 
 using Completion = std::function<void(OperationResult)>;

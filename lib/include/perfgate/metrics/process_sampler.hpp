@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "perfgate/metrics/recorder.hpp"
+#include "perfgate/metrics/run_result.hpp"
 
 namespace perfgate::metrics {
 
@@ -28,6 +29,9 @@ class ProcessSampler {
   void stop();
   // What was sampled (valid after stop()).
   const Recorder& recorder() const { return *recorder_; }
+  // Adds loadgen_session_memory and target_session_memory to `result` (which holds what was
+  // sampled): peak RSS growth since start() / `peak_sessions`, when at least 100 were held.
+  void add_session_memory(RunResult& result, std::uint64_t peak_sessions) const;
 
  private:
   void loop();
@@ -37,6 +41,8 @@ class ProcessSampler {
   std::chrono::milliseconds interval_;
   MetricId target_cpu_, target_rss_, loadgen_cpu_, loadgen_rss_;
   std::unique_ptr<Recorder> recorder_;
+  std::optional<std::int64_t> loadgen_rss_at_start_;
+  std::optional<std::int64_t> target_rss_at_start_;
   std::atomic<bool> running_{false};
   std::thread thread_;
 };
