@@ -32,7 +32,9 @@ std::string string_field(const json& object, const std::string& key, std::string
 std::uint32_t count_field(const json& object, const std::string& key, std::uint32_t fallback,
                           std::uint32_t max) {
   if (!object.contains(key)) return fallback;
-  if (!object[key].is_number_unsigned() || object[key].get<std::uint64_t>() > max) {
+  const json& v = object[key];
+  // Parsed JSON holds 5 as unsigned; a document built in code holds it as a signed integer.
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::uint64_t>() > max) {
     throw FieldError("/" + key, fmt::format("expected a whole number from 0 to {}, got {}", max,
                                             object[key].dump()));
   }

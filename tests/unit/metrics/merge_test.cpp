@@ -1,0 +1,99 @@
+// merge_test - Shard results fold into one run exactly.
+#include "perfgate/metrics/merge.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace perfgate::metrics {
+namespace {
+
+RunResult shard(int index, int count) {
+  RunResult r;
+  r.suite = "realtime_connections";
+  r.scenario = "broadcast";
+  r.profile = "ci";
+  r.shard = {index, count};
+  r.started_at_ms = 1'000'000 + index * 1000;
+  return r;
+}
+
+TEST(MergeShards, HistogramsMergeExactlyAndCountsAdd) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> d(13, 1);
+  Histogram all;
+  std::vector<RunResult> shards;
+  for (int i = 0; i < 4; ++i) {
+    RunResult r = shard(i, 4);
+    for (int n = 0; n < 10'000 * (i + 1); ++n) {
+      const auto v = static_cast<std::int64_t>(d(rng));
+      r.histograms["ws_rtt"].record(v);
+      all.record(v);
+    }
+    r.attempted = r.completed = 100;
+    r.errors["drops"] = i;
+    r.counters["messages_sent"] = 10;
+    r.rates["messages_received"] = {1000.0 * (i + 1), 10.0 + i, 100};
+    r.rates["error_rate"] = {1, 100, 100};
+    Histogram held;
+    held.record(10);
+    held.record(12'500);
+    r.histograms["sessions_held"] = held;
+    shards.push_back(r);
+  }
+  const RunResult m = merge_shards(shards);
+  EXPECT_EQ(m.shard.count, 1);
+  EXPECT_EQ(m.attempted, 400u);
+  EXPECT_EQ(m.errors.at("drops"), 0u + 1 + 2 + 3);
+  EXPECT_EQ(m.counters.at("messages_sent"), 40u);
+  const Histogram& rtt = m.histograms.at("ws_rtt");
+  EXPECT_EQ(rtt.count(), all.count());
+  for (double p : {50.0, 90.0, 99.0, 99.9}) EXPECT_EQ(rtt.percentile(p), all.percentile(p)) << p;
+  // Events per second add over the longest steady time; shares add both parts.
+  EXPECT_DOUBLE_EQ(m.rates.at("messages_received").value(), 10'000.0 / 13.0);
+  EXPECT_DOUBLE_EQ(m.rates.at("error_rate").value(), 0.01);
+  // Held at once: the shards' peaks add.
+  EXPECT_EQ(m.histograms.at("sessions_held").max(), 50'000);
+}
+
+TEST(MergeShards, FanoutTakesEachBroadcastsLatestReceiptInAnyShard) {
+  RunResult a = shard(0, 2), b = shard(1, 2);
+  a.context["broadcast"] = {{"sent_ns", {100, 200}},
+                            {"last_receipt_ns", {150, 260}},
+                            {"receipts", {5, 5}},
+                            {"subscribers", 5}};
+  b.context["broadcast"] = {{"sent_ns", {100, 0}},
+                            {"last_receipt_ns", {190, 0}},
+                            {"receipts", {5, 0}},
+                            {"subscribers", 5}};
+  const RunResult m = merge_shards({a, b});
+  const Histogram& fanout = m.histograms.at("broadcast_fanout");
+  EXPECT_EQ(fanout.count(), 2u);
+  EXPECT_EQ(fanout.max(), 90);  // broadcast 1: 190 - 100, from shard b
+  EXPECT_EQ(fanout.min(), 60);  // broadcast 2: 260 - 200, only shard a got it
+  EXPECT_EQ(m.context["broadcast"]["receipts"][0], 10);
+  EXPECT_EQ(m.context["broadcast"]["subscribers"], 10);
+}
+
+TEST(MergeShards, RefusesWhatIsNotOneRun) {
+  const auto message = [](std::vector<RunResult> shards) {
+    try {
+      merge_shards(shards);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("merged");
+  };
+  RunResult other = shard(1, 2);
+  other.scenario = "message_latency";
+  EXPECT_NE(message({shard(0, 2), other}).find("different scenario"), std::string::npos);
+  EXPECT_NE(message({shard(0, 2), shard(0, 2)}).find("given twice"), std::string::npos);
+  EXPECT_NE(message({shard(0, 2), shard(1, 3)}).find("shards"), std::string::npos);
+  RunResult suite = shard(1, 2);
+  suite.suite = "concurrent_users";
+  EXPECT_NE(message({shard(0, 2), suite}).find("different suite"), std::string::npos);
+  EXPECT_EQ(message({}), "no shard results to merge");
+}
+
+}  // namespace
+}  // namespace perfgate::metrics
