@@ -20,13 +20,14 @@ struct Outcome {
   std::uint64_t peak_sessions = 0;
 };
 
-Outcome run(const ReferenceService& service, WorkloadOptions options, load::LoadProfile profile,
+// Runs `options` under `profile` against ws://127.0.0.1:`port`.
+Outcome run(std::uint16_t port, WorkloadOptions options, load::LoadProfile profile,
             net::ClientOptions client = {}) {
   const std::uint64_t sessions = profile.kind == load::ExecutorKind::kOpenLoop
                                      ? profile.max_in_flight
                                      : static_cast<std::uint64_t>(profile.plan.peak());
-  RealtimeWorkload workload(net::Url::parse("ws://127.0.0.1:" + std::to_string(service.port())),
-                            client, std::move(options), sessions);
+  RealtimeWorkload workload(net::Url::parse("ws://127.0.0.1:" + std::to_string(port)), client,
+                            std::move(options), sessions);
   metrics::MetricSet set;
   const auto outcome = load::run(workload, profile, set);
   Outcome o{metrics::collect(set, outcome.recorder, outcome.steady_seconds), outcome.duration_s,
@@ -57,7 +58,7 @@ TEST(WebSocket, EchoesAreAllAccountedFor) {
   o.path = "/ws/echo";
   o.batch = 4;
   o.format = Format::kBinary;
-  const Outcome out = run(service, o, closed(5, 2s, 0ms));
+  const Outcome out = run(service.port(), o, closed(5, 2s, 0ms));
   const auto& r = out.result;
   EXPECT_EQ(r.failed, 0u);
   EXPECT_GT(count(r, "messages_sent"), 1000u);
@@ -74,7 +75,7 @@ TEST(WebSocket, ServerThatDropsSessionsIsCountedAndTheRunEndsOnTime) {
   WorkloadOptions o;
   o.mode = Mode::kHold;
   o.path = "/ws/echo";
-  const Outcome out = run(service, o, closed(10, 3s, 100ms));
+  const Outcome out = run(service.port(), o, closed(10, 3s, 100ms));
   const auto& r = out.result;
   ASSERT_TRUE(r.errors.count("drops")) << r.to_json().dump();
   EXPECT_GE(r.errors.at("drops"), 10u);  // every session dropped at least once
@@ -98,7 +99,7 @@ TEST(WebSocket, UpgradeNeverAnsweredCountsTimeouts) {
   p.graceful_stop = 1s;
   net::ClientOptions client;
   client.connect_timeout = 300ms;
-  const Outcome out = run(service, o, p, client);
+  const Outcome out = run(service.port(), o, p, client);
   const auto& r = out.result;
   EXPECT_EQ(r.completed, 0u);
   ASSERT_TRUE(r.errors.count("timeout")) << r.to_json().dump();
@@ -107,19 +108,19 @@ TEST(WebSocket, UpgradeNeverAnsweredCountsTimeouts) {
   EXPECT_LT(out.duration_s, 3.0);
 }
 
+load::LoadProfile connects(double rate, std::chrono::nanoseconds duration) {
+  load::LoadProfile p;
+  p.kind = load::ExecutorKind::kOpenLoop;
+  p.plan = load::StagePlan::constant(rate, duration);
+  p.threads = 1;
+  return p;
+}
+
 TEST(WebSocket, NothingListeningIsRefused) {
-  const std::uint16_t port = testing::unused_port();
   WorkloadOptions o;
   o.mode = Mode::kConnect;
   o.path = "/ws/echo";
-  RealtimeWorkload workload(net::Url::parse("ws://127.0.0.1:" + std::to_string(port)), {}, o, 1);
-  load::LoadProfile p;
-  p.kind = load::ExecutorKind::kOpenLoop;
-  p.plan = load::StagePlan::constant(20, 500ms);
-  p.threads = 1;
-  metrics::MetricSet set;
-  const auto outcome = load::run(workload, p, set);
-  const auto r = metrics::collect(set, outcome.recorder, outcome.steady_seconds);
+  const auto r = run(testing::unused_port(), o, connects(20, 500ms)).result;
   ASSERT_TRUE(r.errors.count("refused"));
   EXPECT_EQ(r.errors.at("refused"), r.failed);
   EXPECT_GT(r.failed, 5u);
@@ -133,7 +134,7 @@ TEST(WebSocket, BroadcastReachesSubscribersInEveryWorkerProcess) {
   o.path = "/ws/rooms/all";
   o.broadcasts = 5;
   o.publish_after = 300ms;
-  const Outcome out = run(service, o, closed(41, 3s, 100ms));
+  const Outcome out = run(service.port(), o, closed(41, 3s, 100ms));
   const auto& r = out.result;
   EXPECT_EQ(r.failed, 0u);
   EXPECT_EQ(count(r, "broadcast_receipts"), 5u * 40u) << r.context.dump();
@@ -147,15 +148,7 @@ TEST(WebSocket, UnknownEndpointIsAnUpgradeFailureNotAHang) {
   WorkloadOptions o;
   o.mode = Mode::kConnect;
   o.path = "/ws/nowhere";
-  load::LoadProfile p;
-  p.kind = load::ExecutorKind::kOpenLoop;
-  p.plan = load::StagePlan::constant(20, 500ms);
-  p.threads = 1;
-  RealtimeWorkload workload(net::Url::parse("ws://127.0.0.1:" + std::to_string(service.port())), {},
-                            o, 1);
-  metrics::MetricSet set;
-  const auto outcome = load::run(workload, p, set);
-  const auto r = metrics::collect(set, outcome.recorder, outcome.steady_seconds);
+  const auto r = run(service.port(), o, connects(20, 500ms)).result;
   ASSERT_TRUE(r.errors.count("status_4xx")) << r.to_json().dump();
   EXPECT_EQ(r.errors.at("status_4xx"), r.failed);
 }
