@@ -1,11 +1,11 @@
 // options.cpp - Parsing realtime workload options; the open-files check for many sessions.
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <boost/asio/ip/address.hpp>
 
 #include "perfgate/core/error.hpp"
 #include "perfgate/core/json_fields.hpp"
+#include "perfgate/core/open_files.hpp"
 #include "perfgate/ws/workload.hpp"
 
 namespace perfgate::ws {
@@ -69,20 +69,15 @@ WorkloadOptions parse_workload_options(const json& w) {
 
 void ensure_open_files_for(std::uint64_t sessions, const std::string& what) {
   constexpr std::uint64_t kMargin = 256;  // files, pipes, epoll, the target's /proc, ...
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  if (limit.rlim_cur < limit.rlim_max) {
-    rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
-  if (sessions + kMargin <= limit.rlim_cur) return;
-  const std::uint64_t per_process = limit.rlim_cur > kMargin ? limit.rlim_cur - kMargin : 1;
+  const core::OpenFilesLimit limit = core::raise_open_files_limit();
+  if (limit.soft == 0) return;  // unknown: let the sockets say so
+  if (sessions + kMargin <= limit.soft) return;
+  const std::uint64_t per_process = limit.soft > kMargin ? limit.soft - kMargin : 1;
   throw core::Error(fmt::format(
       "{} needs {} sessions in this process, but it may open only {} files (RLIMIT_NOFILE soft "
       "{}, hard {}; {} kept for everything else). Split the run: --shard i/N (PERFGATE_SHARD) with "
       "N >= {} processes, or raise the hard limit (ulimit -Hn, LimitNOFILE=, the pod's limits).",
-      what, sessions, per_process, limit.rlim_cur, limit.rlim_max, kMargin,
+      what, sessions, per_process, limit.soft, limit.hard, kMargin,
       (sessions + per_process - 1) / per_process));
 }
 
