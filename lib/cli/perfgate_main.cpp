@@ -1,18 +1,17 @@
 // perfgate - The command-line tool over results files.
 //
-//   perfgate summary RESULTS.json...   print each run's console summary; exit 1 if any failed
-//
-//   perfgate pgbench --conninfo-file F --script S.sql [--clients N] [--threads J]
-//                    [--duration 10s] [--protocol prepared|simple] [--scale N]
-//                                      run one transaction script as pgbench -f does, and print
-//                                      pgbench's figures (used by scripts/compare-pgbench)
-//
+//   perfgate summary RESULTS...          print each run's console summary; exit 1 if any failed
+//   perfgate report RESULTS... --html F | --csv DIR | --prometheus-textfile F |
+//                   --prometheus-push URL | --hdr-log F
+//                                        write the runs in the formats people look at
+//   perfgate compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
+//                                        the change of every figure; exit 1 on a regression
 //   perfgate merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
-//                                      fold the results of one scenario's shards into one
-//                                      (DIR/<suite>/<scenario>.json) and judge it against
-//                                      <thresholds-dir>/<suite>.json; exit 1 if it fails
+//                                        fold one scenario's shards into one result and judge it
+//   perfgate pgbench ...                 run a script as pgbench -f does (scripts/compare-pgbench)
 //
-// (report, compare and check come with the reports and scale-out work.)
+// RESULTS are results files or folders of them (searched recursively). Exit status: 0 success,
+// 1 a failed gate or a regression, 2 bad input (named in the message).
 #include <fmt/format.h>
 
 #include <fstream>
@@ -22,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
+#include "commands.hpp"
 #include "perfgate/config/thresholds.hpp"
 #include "perfgate/core/error.hpp"
 #include "perfgate/core/units.hpp"
@@ -33,8 +34,19 @@
 namespace {
 
 constexpr const char* kUsage = R"(usage: perfgate <command> [args]
+RESULTS are results files or folders of them (searched recursively).
 commands:
-  summary RESULTS.json...   print the summary of each results file; exit 1 if any run failed
+  summary RESULTS...        print the summary of each results file; exit 1 if any run failed
+  report RESULTS... [--html FILE] [--csv DIR] [--prometheus-textfile FILE]
+         [--prometheus-push URL] [--hdr-log FILE] [--title TEXT]
+                            HTML with charts; Locust-style stats.csv and stats_history.csv;
+                            Prometheus text for node_exporter or a Pushgateway push
+                            (URL http://host:9091[/metrics/job/<job>[/<label>/<value>]]);
+                            an HdrHistogram interval log
+  compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
+                            per metric and statistic the change from the baseline run, flagged
+                            where worse than the allowed regression (default: the table's
+                            baseline rule, else 10%); exit 1 on any regression
   pgbench --conninfo-file F --script S.sql [--clients N] [--threads J] [--duration 10s]
           [--protocol prepared|simple] [--scale N]
                             run a transaction script as pgbench -f does; print tps and latency
@@ -43,21 +55,26 @@ commands:
                             exactly), judge the merged run against the suite's table, write it
 )";
 
-int summary(const std::vector<std::string>& files) {
-  if (files.empty()) {
+int summary(const std::vector<std::string>& paths) {
+  if (paths.empty()) {
     std::cerr << "perfgate summary: no results files given\n" << kUsage;
     return 2;
   }
   int status = 0;
-  for (const std::string& file : files) {
-    try {
-      const auto result = perfgate::report::read_results(file);
-      std::cout << perfgate::report::console_summary(result);
-      if (!result.passed) status = 1;
-    } catch (const std::exception& e) {
-      std::cerr << "perfgate: " << e.what() << '\n';
-      status = 2;
+  try {
+    for (const std::string& file : perfgate::report::find_results_files(paths)) {
+      try {
+        const auto result = perfgate::report::read_results(file);
+        std::cout << perfgate::report::console_summary(result);
+        if (!result.passed && status == 0) status = 1;
+      } catch (const std::exception& e) {
+        std::cerr << "perfgate summary: " << e.what() << '\n';
+        status = 2;
+      }
     }
+  } catch (const std::exception& e) {
+    std::cerr << "perfgate summary: " << e.what() << '\n';
+    status = 2;
   }
   return status;
 }
@@ -113,20 +130,18 @@ int pgbench(const std::vector<std::string>& args) {
   }
 }
 
-int merge(const std::vector<std::string>& args) {
-  std::vector<std::string> files;
-  std::string results_dir, thresholds_dir;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if ((args[i] == "--results-dir" || args[i] == "--thresholds-dir") && i + 1 < args.size()) {
-      (args[i] == "--results-dir" ? results_dir : thresholds_dir) = args[i + 1];
-      ++i;
-    } else if (args[i].starts_with("--")) {
-      std::cerr << "perfgate merge: unknown or incomplete flag " << args[i] << '\n' << kUsage;
-      return 2;
-    } else {
-      files.push_back(args[i]);
-    }
+int merge(const std::vector<std::string>& argv) {
+  perfgate::cli::Args args;
+  try {
+    args = perfgate::cli::parse_args(argv, {"--results-dir", "--thresholds-dir"});
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "perfgate merge: " << e.what() << '\n' << kUsage;
+    return 2;
   }
+  const std::vector<std::string>& files = args.positional;
+  const std::string results_dir = args.flag("--results-dir") ? *args.flag("--results-dir") : "";
+  const std::string thresholds_dir =
+      args.flag("--thresholds-dir") ? *args.flag("--thresholds-dir") : "";
   if (files.empty() || results_dir.empty()) {
     std::cerr << "perfgate merge: needs shard results files and --results-dir\n" << kUsage;
     return 2;
@@ -163,6 +178,8 @@ int main(int argc, char** argv) {
   if (args[0] == "summary") return summary({args.begin() + 1, args.end()});
   if (args[0] == "pgbench") return pgbench({args.begin() + 1, args.end()});
   if (args[0] == "merge") return merge({args.begin() + 1, args.end()});
+  if (args[0] == "report") return perfgate::cli::report_command({args.begin() + 1, args.end()});
+  if (args[0] == "compare") return perfgate::cli::compare_command({args.begin() + 1, args.end()});
   std::cerr << "perfgate: unknown command '" << args[0] << "'\n" << kUsage;
   return 2;
 }

@@ -10,10 +10,11 @@ namespace {
 using metrics::Direction;
 using metrics::ThresholdOutcome;
 
-struct Measured {
-  std::optional<double> value;
-  std::uint64_t samples = 0;
-};
+bool meets(Direction d, double measured, double limit) {
+  return d == Direction::kAtMost ? measured <= limit : measured >= limit;
+}
+
+}  // namespace
 
 Measured measure(const Statistic& stat, const std::string& key, const metrics::RunResult& r) {
   if (const auto h = r.histograms.find(key); h != r.histograms.end()) {
@@ -53,11 +54,10 @@ Measured measure(const Statistic& stat, const std::string& key, const metrics::R
   return {};
 }
 
-// The keys a rule applies to: itself, or every key matching a "{tag:*}" wildcard.
-std::vector<std::string> keys_for(const Rule& rule, const metrics::RunResult& r) {
-  const auto star = rule.metric.find(":*}");
-  if (star == std::string::npos) return {rule.metric};
-  const std::string prefix = rule.metric.substr(0, star + 1);  // "latency{stage:"
+std::vector<std::string> keys_for(const std::string& metric, const metrics::RunResult& r) {
+  const auto star = metric.find(":*}");
+  if (star == std::string::npos) return {metric};
+  const std::string prefix = metric.substr(0, star + 1);  // "latency{stage:"
   std::vector<std::string> keys;
   for (const auto& [key, _] : r.histograms) {
     if (key.starts_with(prefix)) keys.push_back(key);
@@ -65,15 +65,9 @@ std::vector<std::string> keys_for(const Rule& rule, const metrics::RunResult& r)
   for (const auto& [key, _] : r.rates) {
     if (key.starts_with(prefix)) keys.push_back(key);
   }
-  if (keys.empty()) keys.push_back(rule.metric);
+  if (keys.empty()) keys.push_back(metric);
   return keys;
 }
-
-bool meets(Direction d, double measured, double limit) {
-  return d == Direction::kAtMost ? measured <= limit : measured >= limit;
-}
-
-}  // namespace
 
 void evaluate(const ScenarioConfig& scenario, metrics::RunResult& result) {
   result.thresholds.clear();
@@ -81,7 +75,7 @@ void evaluate(const ScenarioConfig& scenario, metrics::RunResult& result) {
   bool passed = !result.interrupted;
   int worst_tier = static_cast<int>(Tier::kExcellent);  // the best tier every rule met
   for (const Rule& rule : scenario.rules) {
-    for (const std::string& key : keys_for(rule, result)) {
+    for (const std::string& key : keys_for(rule.metric, result)) {
       const Measured m = measure(rule.statistic, key, result);
       ThresholdOutcome o;
       o.metric = key;

@@ -191,6 +191,7 @@ Settings Settings::from_environment(const std::string& default_thresholds_dir,
     s.profile = *p;
   }
   if (auto shard = env("PERFGATE_SHARD")) s.shard = parse_shard(*shard, "PERFGATE_SHARD");
+  s.baseline = env("PERFGATE_BASELINE");
   return s;
 }
 

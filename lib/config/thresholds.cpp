@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -123,6 +124,26 @@ class Node {
 };
 
 constexpr std::uint64_t kMaxUsers = 10'000'000;
+
+// `{"file": "...", "max_regression": "10%"}`; a relative file is resolved against the table's
+// folder, so a table and its baseline move together.
+BaselineRule parse_baseline(const Node& node, const std::string& table_file) {
+  node.expect_object("a baseline rule {\"file\": ..., \"max_regression\": ...}");
+  node.only_keys({"file", "max_regression"});
+  if (!node.has("file")) node.fail("expected \"file\": a results folder or results file");
+  BaselineRule rule;
+  const std::filesystem::path file = node.child("file").string("a path (a string)");
+  rule.path = file.is_absolute()
+                  ? file.string()
+                  : (std::filesystem::path(table_file).parent_path() / file).string();
+  if (node.has("max_regression")) {
+    rule.max_regression =
+        node.child("max_regression").quantity(core::Unit::kPercent, "a percentage, e.g. \"10%\"");
+    if (!(rule.max_regression > 0) || rule.max_regression > 10)
+      node.child("max_regression").fail("expected a percentage above 0% and at most 1000%");
+  }
+  return rule;
+}
 
 std::vector<load::Stage> parse_stages(const Node& node, std::string_view target_key,
                                       core::Unit unit) {
@@ -413,13 +434,15 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
   }
   const Node root(doc, file, "");
   root.expect_object("a threshold table");
-  root.only_keys({"suite", "description", "profiles", "scenarios"});
+  root.only_keys({"suite", "description", "profiles", "scenarios", "baseline"});
   if (!root.has("suite")) root.fail("expected \"suite\": the suite's name");
   ThresholdTable table;
   table.file = file;
   table.profile = profile;
   table.suite = root.child("suite").string("the suite's name (a string)");
   Tier gate = Tier::kAcceptable;
+  std::optional<BaselineRule> table_baseline;
+  if (root.has("baseline")) table_baseline = parse_baseline(root.child("baseline"), file);
   if (root.has("profiles")) {
     const Node profiles = root.child("profiles");
     profiles.expect_object("settings by profile");
@@ -445,8 +468,7 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
   for (const auto& [name, _] : scenarios.value().items()) {
     const Node s = scenarios.child(name);
     s.expect_object("a scenario");
-    // (No "baseline" yet: an accepted rule that nothing enforced would mislead.)
-    s.only_keys({"description", "load", "thresholds", "min_samples", "workload"});
+    s.only_keys({"description", "load", "thresholds", "min_samples", "workload", "baseline"});
     ScenarioConfig sc;
     sc.suite = table.suite;
     sc.name = name;
@@ -471,6 +493,7 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
       s.child("workload").expect_object("the scenario's workload settings");
       sc.workload = s.child("workload").value();
     }
+    sc.baseline = s.has("baseline") ? parse_baseline(s.child("baseline"), file) : table_baseline;
     if (s.has("min_samples"))
       sc.min_samples = s.child("min_samples").whole_number("a minimum sample count", 1'000'000'000);
     table.scenarios.emplace(name, std::move(sc));

@@ -11,10 +11,12 @@
 #include <optional>
 #include <thread>
 
+#include "perfgate/config/baseline.hpp"
 #include "perfgate/core/clock.hpp"
 #include "perfgate/metrics/catalog.hpp"
 #include "perfgate/metrics/process_sampler.hpp"
 #include "perfgate/report/console.hpp"
+#include "perfgate/report/progress.hpp"
 #include "perfgate/report/results_file.hpp"
 
 #ifndef PERFGATE_DEFAULT_THRESHOLDS_DIR
@@ -135,6 +137,26 @@ nlohmann::json run_context(const SuiteContext& s, const config::ScenarioConfig& 
           {"source_revision", PERFGATE_SOURCE_REVISION}};
 }
 
+// The table's `baseline` rule (or PERFGATE_BASELINE): judges the run's change from the stored
+// run. With no stored run yet (the first run on a branch) it says so and judges nothing.
+void compare_with_baseline(const SuiteContext& s, const config::ScenarioConfig& sc,
+                           metrics::RunResult& r) {
+  if (!sc.baseline && !s.settings.baseline) return;
+  config::BaselineRule rule = sc.baseline.value_or(config::BaselineRule{});
+  if (s.settings.baseline) rule.path = *s.settings.baseline;
+  const std::string file =
+      std::filesystem::is_directory(rule.path) ? report::results_path(rule.path, r) : rule.path;
+  if (!std::filesystem::exists(file)) {
+    r.context["baseline"] = {{"file", file}, {"note", "no baseline run there: not compared"}};
+    std::cout << fmt::format("perfgate: no baseline at {}: {} not compared\n", file, r.scenario);
+    return;
+  }
+  const metrics::RunResult before = report::read_results(file);
+  config::apply_baseline(config::compare_runs(before, r, config::rule_statistics(sc),
+                                              rule.max_regression, sc.min_samples),
+                         rule.max_regression, file, r);
+}
+
 }  // namespace
 
 std::atomic<bool>& stop_requested() {
@@ -216,7 +238,14 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
   std::optional<load::ExecutorOutcome> outcome;
   if (!stop_requested().load()) {
     sampler.start(core::SteadyClock::now());
-    outcome.emplace(load::run(workload, profile, set, {limit.value_or(0), &stop_requested()}));
+    report::ProgressLine progress(std::cout, sc.suite + "/" + sc.name,
+                                  report::ProgressLine::stdout_is_terminal());
+    load::RunOptions options;
+    options.exceedance_limit_ns = limit.value_or(0);
+    options.stop_requested = &stop_requested();
+    options.on_progress = [&progress](const load::Progress& p) { progress.update(p); };
+    outcome.emplace(load::run(workload, profile, set, options));
+    progress.finish();
     sampler.stop();
     outcome->recorder.merge(sampler.recorder());
     r = metrics::collect(set, outcome->recorder, outcome->steady_seconds);
@@ -250,6 +279,7 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
     if (outcome) add_derived_rates(r, outcome->stage_steady_seconds);  // counters it added
   }
   config::evaluate(sc, r);
+  compare_with_baseline(s, sc, r);
   const std::string path = report::write_results(s.settings.results_dir, r);
   std::cout << report::console_summary(r) << "results: " << path << '\n' << std::flush;
   record_properties(r);

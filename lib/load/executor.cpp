@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cmath>
 #include <deque>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -41,6 +42,17 @@ struct Ids {
 };
 
 struct Worker;
+
+// Where workers hand over their figures for the progress line (see Progress).
+struct ProgressBoard {
+  struct Counts {
+    std::uint64_t attempted = 0, completed = 0, failed = 0;
+  };
+  explicit ProgressBoard(std::size_t workers) : counts(workers) {}
+  std::mutex mutex;
+  std::vector<Counts> counts;     // by worker
+  metrics::Histogram latency{2};  // as the per-second series
+};
 
 // One user and its bookkeeping; lives on its worker's thread.
 struct UserSlot {
@@ -106,6 +118,19 @@ struct Worker {
   asio::steady_timer arrival_timer;
   TimePoint next_arrival;
   std::thread thread;
+  std::size_t progress_cursor = 0;  // series slots already handed to the ProgressBoard
+
+  // On this worker's thread: hands its counts and the latency of whole seconds before
+  // `before_second` to the board.
+  void report_progress(ProgressBoard& board, std::int64_t before_second) {
+    const auto& series = recorder.series();
+    const std::lock_guard lock(board.mutex);
+    for (; progress_cursor < series.size() && series[progress_cursor].second < before_second;
+         ++progress_cursor) {
+      board.latency.merge(series[progress_cursor].latency);
+    }
+    board.counts[index] = {recorder.attempted(), recorder.completed(), recorder.failed()};
+  }
 
   // Records one finished operation that started at `began` (intended start in open loop).
   void finish(TimePoint began, std::size_t stage, OperationResult r) {
@@ -479,6 +504,9 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   std::uint64_t peak_sessions = 0;
   TimePoint next_sample = shared.origin;
   TimePoint tick = shared.origin;
+  ProgressBoard board(workers.size());
+  TimePoint next_progress = shared.origin + options.progress_every;
+  std::uint64_t last_completed = 0;
   std::this_thread::sleep_until(shared.origin);
   for (;;) {
     const TimePoint now = SteadyClock::now();
@@ -512,6 +540,33 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
       controller.record(shared.ids.sessions_held, static_cast<std::int64_t>(held));
       peak_sessions = std::max(peak_sessions, held);
       next_sample += kSessionSampleEvery;
+    }
+    if (options.on_progress && now >= next_progress) {
+      // Figures handed over since the last tick; this tick's requests are answered by the next.
+      Progress p;
+      p.elapsed = t;
+      p.total = profile.plan.total();
+      {
+        const std::lock_guard lock(board.mutex);
+        for (const auto& c : board.counts) {
+          p.attempted += c.attempted;
+          p.completed += c.completed;
+          p.failed += c.failed;
+        }
+        if (board.latency.count() != 0) p.p95_ns = board.latency.percentile(95);
+      }
+      p.completed_per_s = static_cast<double>(p.completed - std::min(p.completed, last_completed)) /
+                          std::chrono::duration<double>(options.progress_every).count();
+      last_completed = p.completed;
+      p.sessions = shared.sessions_open.load();
+      options.on_progress(p);
+      const auto before_second = std::chrono::duration_cast<std::chrono::seconds>(t).count();
+      for (auto& w : workers) {
+        Worker* wp = w.get();
+        asio::post(w->io,
+                   [wp, &board, before_second] { wp->report_progress(board, before_second); });
+      }
+      next_progress += options.progress_every;
     }
     tick += kControllerTick;
     std::this_thread::sleep_until(tick);

@@ -3,18 +3,9 @@
 
 #include <fmt/format.h>
 
-#include "perfgate/metrics/catalog.hpp"
+#include "figures.hpp"
 
 namespace perfgate::report {
-
-namespace {
-
-std::string value_text(double v, const std::string& key) {
-  const metrics::MetricInfo* info = metrics::find_metric(key);
-  return core::format_quantity(v, info ? info->unit : core::Unit::kCount);
-}
-
-}  // namespace
 
 std::string console_summary(const metrics::RunResult& r) {
   std::string out;

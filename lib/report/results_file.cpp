@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -73,6 +74,36 @@ metrics::RunResult read_results(const std::string& path) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("{}: {}", path, e.what()));
   }
+}
+
+std::vector<std::string> find_results_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) {
+      files.push_back(path);
+    } else if (fs::is_directory(path, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".json") {
+          found.push_back(entry.path().string());
+        }
+      }
+      if (found.empty())
+        throw core::IoError(fmt::format("{}: no results files (*.json) in it", path));
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      throw core::IoError(fmt::format("{}: no such results file or folder", path));
+    }
+  }
+  return files;
+}
+
+std::vector<metrics::RunResult> read_all_results(const std::vector<std::string>& paths) {
+  std::vector<metrics::RunResult> runs;
+  for (const std::string& file : find_results_files(paths)) runs.push_back(read_results(file));
+  return runs;
 }
 
 }  // namespace perfgate::report

@@ -223,8 +223,36 @@ TEST(ExecutorTest, StopsWhenAskedAndSaysItWasInterrupted) {
   p.threads = 2;
   std::atomic<bool> stop{true};
   metrics::MetricSet set;
-  const auto outcome = run(workload, p, set, {0, &stop});
+  RunOptions options;
+  options.stop_requested = &stop;
+  const auto outcome = run(workload, p, set, options);
   EXPECT_TRUE(outcome.interrupted);
+}
+
+TEST(ExecutorTest, ReportsProgressWhileRunning) {
+  InstantWorkload workload;
+  LoadProfile p;
+  p.plan = StagePlan::constant(2, 2500ms);
+  p.threads = 2;
+  metrics::MetricSet set;
+  std::vector<Progress> seen;
+  RunOptions options;
+  options.progress_every = 100ms;
+  options.on_progress = [&seen](const Progress& progress) { seen.push_back(progress); };
+  const auto outcome = run(workload, p, set, options);
+  ASSERT_GE(seen.size(), 10u);
+  for (std::size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i].elapsed, seen[i - 1].elapsed);
+    EXPECT_GE(seen[i].completed, seen[i - 1].completed);
+  }
+  EXPECT_EQ(seen.back().total, 2500ms);
+  // The figures are the workers' own, handed over with a lag: never more than the final counts,
+  // and by the end they include whole seconds of latency.
+  EXPECT_GT(seen.back().completed, 0u);
+  EXPECT_LE(seen.back().completed, outcome.recorder.completed());
+  EXPECT_EQ(seen.back().failed, 0u);
+  EXPECT_TRUE(seen.back().p95_ns.has_value());
+  EXPECT_EQ(seen.back().sessions, 2u);
 }
 
 }  // namespace

@@ -54,6 +54,9 @@ struct Settings {
   std::string thresholds_dir;
   std::string results_dir;
   load::Shard shard;
+  // PERFGATE_BASELINE: a results folder (or file) to compare every scenario with, in place of the
+  // tables' own `baseline` files; tables without a baseline rule allow 10% regression.
+  std::optional<std::string> baseline;
 
   // Reads the PERFGATE_* settings, with the given defaults. Throws ConfigError for a bad
   // PERFGATE_PROFILE or PERFGATE_SHARD.

@@ -41,6 +41,15 @@ struct Rule {
   std::string json_path;
 };
 
+// A table's optional `baseline` rule: fail a statistic that got worse than in the stored run by
+// more than `max_regression` (see baseline.hpp).
+struct BaselineRule {
+  // A results folder (the run's file is found in it as the suite writes it) or one results file.
+  // Relative paths in a table are resolved against the table's folder.
+  std::string path;
+  double max_regression = 0.10;  // a fraction: 0.10 == 10%
+};
+
 struct ScenarioConfig {
   std::string suite;
   std::string name;
@@ -49,6 +58,7 @@ struct ScenarioConfig {
   std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);
   std::chrono::nanoseconds request_timeout = std::chrono::seconds(10);
   std::vector<Rule> rules;
+  std::optional<BaselineRule> baseline;  // the scenario's, else the table's
   std::uint64_t min_samples = 0;
   Tier gate = Tier::kAcceptable;
   nlohmann::json load_json;  // the load as written, for the results' context
@@ -88,6 +98,17 @@ ThresholdTable load_table(const std::string& path, const std::string& profile);
 
 // Parses a statistic ("p(95)", "avg", ...); nullopt if it is not one.
 std::optional<Statistic> parse_statistic(std::string_view text);
+
+// A statistic of metric `key` in `run` (canonical units), and the samples it rests on. No value
+// when the metric has no samples (a count is always there).
+struct Measured {
+  std::optional<double> value;
+  std::uint64_t samples = 0;
+};
+Measured measure(const Statistic& stat, const std::string& key, const metrics::RunResult& run);
+
+// The keys a rule's metric names in `run`: itself, or every key matching a "{tag:*}" wildcard.
+std::vector<std::string> keys_for(const std::string& metric, const metrics::RunResult& run);
 
 // Judges `result` against `scenario`'s rules: fills result.thresholds, result.best_tier and
 // result.passed (false when any gating rule fails, samples < min_samples, or the run was

@@ -160,11 +160,27 @@ struct ExecutorOutcome {
   std::uint64_t peak_sessions = 0;
 };
 
+// What a run has done so far, for a progress line. Figures lag the clock by up to one report
+// interval: the workers hand them over between their operations, without locks on the hot path.
+struct Progress {
+  Nanos elapsed{0};
+  Nanos total{0};  // the plan's length
+  std::uint64_t attempted = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  double completed_per_s = 0;          // over the last report interval
+  std::optional<std::int64_t> p95_ns;  // of latency so far, whole seconds only (2 digits)
+  std::uint64_t sessions = 0;          // open now
+};
+
 struct RunOptions {
   // Latency limit for the 100 ms exceedance slots (recovery_time); 0 disables them.
   std::int64_t exceedance_limit_ns = 0;
   // Set from another thread (e.g. a signal handler's watcher) to stop the run early.
   const std::atomic<bool>* stop_requested = nullptr;
+  // Called on the calling thread every `progress_every` while the load runs.
+  std::function<void(const Progress&)> on_progress;
+  Nanos progress_every = std::chrono::seconds(1);
 };
 
 // Runs `workload` under `profile`. The MetricSet must hold what workload.declare() declared;

@@ -71,6 +71,16 @@ class Histogram {
     }
   }
 
+  // Calls f(index, count) for each non-empty count in increasing order. The index is the one
+  // HdrHistogram's counts array uses for the same digits and a lowest value of 1 (the layout above
+  // is HdrHistogram's), for its encodings.
+  template <class F>
+  void for_each_count(F&& f) const {
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      if (counts_[i] != 0) f(i, counts_[i]);
+    }
+  }
+
   // Serialises to JSON: layout, exact stats and the non-empty buckets as [index, count] pairs.
   nlohmann::json to_json() const;
   // Rebuilds a histogram from to_json()'s output. Throws std::invalid_argument on a bad document.

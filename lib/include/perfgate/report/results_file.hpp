@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "perfgate/metrics/run_result.hpp"
 
@@ -17,6 +18,13 @@ std::string write_results(const std::string& dir, const metrics::RunResult& resu
 // Reads a results file. Throws core::IoError (unreadable, truncated, not JSON) or
 // std::invalid_argument (wrong schema version, missing fields), each naming the file.
 metrics::RunResult read_results(const std::string& path);
+
+// The results files that `paths` name: files as given, folders searched recursively for
+// `*.json`. Throws core::IoError for a path that does not exist or a folder with no results.
+std::vector<std::string> find_results_files(const std::vector<std::string>& paths);
+
+// Reads every results file `paths` name (see find_results_files), all or nothing.
+std::vector<metrics::RunResult> read_all_results(const std::vector<std::string>& paths);
 
 // Creates `dir` if needed and checks a file can be written in it. Throws core::IoError naming it.
 void ensure_writable_dir(const std::string& dir);

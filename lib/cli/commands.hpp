@@ -1,0 +1,14 @@
+// commands.hpp - The command-line tool's commands (internal to the tool). Each takes the
+// arguments after its name and returns the exit status: 0 success, 1 a failed gate or a
+// regression, 2 bad input.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace perfgate::cli {
+
+int report_command(const std::vector<std::string>& args);
+int compare_command(const std::vector<std::string>& args);
+
+}  // namespace perfgate::cli

@@ -1,0 +1,108 @@
+// compare_command.cpp - `perfgate compare BASELINE CURRENT`: the change of every figure.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <tuple>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "perfgate/config/baseline.hpp"
+#include "perfgate/core/units.hpp"
+#include "perfgate/metrics/catalog.hpp"
+#include "perfgate/report/results_file.hpp"
+
+namespace perfgate::cli {
+namespace {
+
+using RunKey = std::tuple<std::string, std::string, int>;  // suite, scenario, shard index
+
+std::map<RunKey, metrics::RunResult> by_key(std::vector<metrics::RunResult> runs) {
+  std::map<RunKey, metrics::RunResult> out;
+  for (auto& r : runs) {
+    RunKey key{r.suite, r.scenario, r.shard.count > 1 ? r.shard.index : -1};
+    out.insert_or_assign(std::move(key), std::move(r));
+  }
+  return out;
+}
+
+std::string figure(const std::optional<double>& v, const std::string& key) {
+  if (!v) return "-";
+  const metrics::MetricInfo* info = metrics::find_metric(key);
+  return core::format_quantity(*v, info ? info->unit : core::Unit::kCount);
+}
+
+}  // namespace
+
+int compare_command(const std::vector<std::string>& argv) {
+  try {
+    const Args args = parse_args(argv, {"--max-regression", "--thresholds-dir"});
+    if (args.positional.size() != 2)
+      throw std::invalid_argument("expected BASELINE and CURRENT (results files or folders)");
+    std::optional<double> max_regression;
+    if (const std::string* m = args.flag("--max-regression")) {
+      max_regression = core::parse_percent(*m);
+      if (!(*max_regression > 0)) throw std::invalid_argument("--max-regression must be above 0%");
+    }
+    const auto baseline = by_key(report::read_all_results({args.positional[0]}));
+    const auto current = by_key(report::read_all_results({args.positional[1]}));
+    int regressions = 0, compared = 0;
+    for (const auto& [key, now] : current) {
+      const auto before = baseline.find(key);
+      if (before == baseline.end()) {
+        std::cout << fmt::format("\n{}/{}: not in the baseline, not compared\n", now.suite,
+                                 now.scenario);
+        continue;
+      }
+      ++compared;
+      // The table (when given) says which statistics matter and the allowed regression.
+      std::vector<config::ComparedStatistic> stats = config::default_statistics(now);
+      double allowed = max_regression.value_or(0.10);
+      std::string source = max_regression ? "--max-regression" : "default";
+      if (const std::string* dir = args.flag("--thresholds-dir")) {
+        const auto table = config::load_table(
+            (std::filesystem::path(*dir) / (now.suite + ".json")).string(), now.profile);
+        const config::ScenarioConfig& sc = table.scenario(now.scenario);
+        stats = config::rule_statistics(sc);
+        if (!max_regression && sc.baseline) {
+          allowed = sc.baseline->max_regression;
+          source = "table's baseline rule";
+        }
+      }
+      const auto changes =
+          config::compare_runs(before->second, now, stats, allowed, now.min_samples);
+      std::cout << fmt::format(
+          "\n== {}/{}{}  max regression {} ({}) ==\n", now.suite, now.scenario,
+          now.shard.count > 1 ? fmt::format(" shard {}/{}", now.shard.index, now.shard.count) : "",
+          core::format_quantity(allowed, core::Unit::kPercent), source);
+      std::cout << fmt::format("{:<34} {:<9} {:>12} {:>12} {:>9}  {}\n", "metric", "statistic",
+                               "baseline", "current", "change", "");
+      for (const config::Change& c : changes) {
+        const std::string change =
+            c.change ? fmt::format("{:+.1f}%", *c.change * 100) : std::string("-");
+        std::cout << fmt::format(
+            "{:<34} {:<9} {:>12} {:>12} {:>9}  {}{}\n", c.metric, c.statistic,
+            figure(c.baseline, c.metric), figure(c.current, c.metric), change,
+            c.regressed ? "REGRESSED" : "",
+            c.note.empty() ? "" : (c.regressed ? "  " : "") + std::string("(") + c.note + ")");
+        if (c.regressed) ++regressions;
+      }
+    }
+    for (const auto& [key, before] : baseline) {
+      if (!current.count(key))
+        std::cout << fmt::format("\n{}/{}: in the baseline only, not compared\n", before.suite,
+                                 before.scenario);
+    }
+    if (compared == 0) throw std::invalid_argument("no scenario is in both BASELINE and CURRENT");
+    std::cout << fmt::format(
+        "\n{} scenarios compared: {}\n", compared,
+        regressions ? fmt::format("{} regressions", regressions) : std::string("no regressions"));
+    return regressions ? 1 : 0;
+  } catch (const std::exception& e) {
+    std::cerr << "perfgate compare: " << e.what() << '\n';
+    return 2;
+  }
+}
+
+}  // namespace perfgate::cli

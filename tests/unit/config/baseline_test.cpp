@@ -1,0 +1,113 @@
+// baseline_test - Unit tests for lib/config/baseline.cpp: which changes are regressions, in each
+// metric's direction, and how a table's baseline rule is read.
+#include "perfgate/config/baseline.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace perfgate::config {
+namespace {
+
+// A run whose latency samples are `value_ns` (n of them) and whose throughput is `per_s`.
+metrics::RunResult run_with(std::int64_t value_ns, std::uint64_t n, double per_s) {
+  metrics::RunResult r;
+  r.suite = "s";
+  r.scenario = "x";
+  metrics::Histogram h;
+  h.record(value_ns, n);
+  r.histograms["latency"] = h;
+  r.rates["throughput"] = {per_s * 10, 10, n};
+  r.rates["error_rate"] = {0, static_cast<double>(n), n};
+  r.passed = true;
+  return r;
+}
+
+const Change& find(const std::vector<Change>& changes, const std::string& metric,
+                   const std::string& statistic) {
+  for (const Change& c : changes) {
+    if (c.metric == metric && c.statistic == statistic) return c;
+  }
+  throw std::runtime_error("no change for " + metric + " " + statistic);
+}
+
+TEST(BaselineTest, SlowerLatencyBeyondTheAllowanceIsARegression) {
+  const auto before = run_with(10'000'000, 1000, 100);
+  const auto after = run_with(12'000'000, 1000, 100);  // +20%
+  const auto changes = compare_runs(before, after, default_statistics(after), 0.10, 100);
+  const Change& p95 = find(changes, "latency", "p(95)");
+  ASSERT_TRUE(p95.change.has_value());
+  EXPECT_NEAR(*p95.change, 0.20, 0.01);
+  EXPECT_TRUE(p95.regressed);
+  // Within a 25% allowance it is not.
+  EXPECT_FALSE(
+      find(compare_runs(before, after, default_statistics(after), 0.25, 100), "latency", "p(95)")
+          .regressed);
+}
+
+TEST(BaselineTest, FasterLatencyAndHigherThroughputAreNotRegressions) {
+  const auto before = run_with(10'000'000, 1000, 100);
+  const auto after = run_with(5'000'000, 1000, 200);
+  for (const Change& c : compare_runs(before, after, default_statistics(after), 0.10, 100)) {
+    EXPECT_FALSE(c.regressed) << c.metric << " " << c.statistic;
+  }
+}
+
+TEST(BaselineTest, LowerThroughputIsARegression) {
+  const auto before = run_with(10'000'000, 1000, 100);
+  const auto after = run_with(10'000'000, 1000, 80);  // -20%
+  const Change& tp =
+      find(compare_runs(before, after, default_statistics(after), 0.10, 100), "throughput", "rate");
+  EXPECT_EQ(tp.direction, metrics::Direction::kAtLeast);
+  EXPECT_TRUE(tp.regressed);
+}
+
+TEST(BaselineTest, AZeroBaselineOrTooFewSamplesIsShownButNotJudged) {
+  const auto changes = compare_runs(run_with(10'000'000, 50, 100), run_with(20'000'000, 50, 100),
+                                    default_statistics(run_with(1, 1, 1)), 0.10, 100);
+  const Change& p95 = find(changes, "latency", "p(95)");
+  EXPECT_FALSE(p95.regressed);
+  EXPECT_THAT(p95.note, ::testing::HasSubstr("fewer than 100 samples"));
+  const Change& errors = find(changes, "error_rate", "rate");
+  EXPECT_FALSE(errors.change.has_value());
+  EXPECT_THAT(errors.note, ::testing::HasSubstr("baseline is 0"));
+}
+
+TEST(BaselineTest, ApplyAddsBaselineRulesAndFailsTheRun) {
+  const auto before = run_with(10'000'000, 1000, 100);
+  auto after = run_with(15'000'000, 1000, 100);
+  const auto stats = std::vector<ComparedStatistic>{{"latency", *parse_statistic("p(95)")}};
+  apply_baseline(compare_runs(before, after, stats, 0.10, 100), 0.10, "base.json", after);
+  ASSERT_EQ(after.thresholds.size(), 1u);
+  const auto& o = after.thresholds[0];
+  EXPECT_EQ(o.tier, "baseline");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NEAR(o.limit, 11'000'000, 20'000);  // the baseline p95 plus 10%
+  EXPECT_THAT(o.note, ::testing::HasSubstr("+50."));
+  EXPECT_FALSE(after.passed);
+  EXPECT_EQ(after.context["baseline"]["file"], "base.json");
+}
+
+TEST(BaselineTest, TableRuleIsReadAndItsFileResolvedNextToTheTable) {
+  const auto table = parse_table(R"j({"suite": "s",
+    "baseline": {"file": "baseline-results", "max_regression": "15%"},
+    "scenarios": {
+      "x": {"load": {"ci": {"executor": "closed_loop", "users": 1, "duration": "1s"}},
+            "thresholds": {"latency": {"p(95)": {"acceptable": "1s"}}}},
+      "y": {"load": {"ci": {"executor": "closed_loop", "users": 1, "duration": "1s"}},
+            "thresholds": {"latency": {"p(99)": {"acceptable": "1s"}}},
+            "baseline": {"file": "/abs/y.json"}}}})j",
+                                 "/repo/thresholds/s.json", "ci");
+  const ScenarioConfig& x = table.scenario("x");
+  ASSERT_TRUE(x.baseline.has_value());
+  EXPECT_EQ(x.baseline->path, "/repo/thresholds/baseline-results");
+  EXPECT_DOUBLE_EQ(x.baseline->max_regression, 0.15);
+  const ScenarioConfig& y = table.scenario("y");
+  EXPECT_EQ(y.baseline->path, "/abs/y.json");
+  EXPECT_DOUBLE_EQ(y.baseline->max_regression, 0.10);
+  const auto stats = rule_statistics(y);
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].statistic.text, "p(99)");
+}
+
+}  // namespace
+}  // namespace perfgate::config

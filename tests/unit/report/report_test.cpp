@@ -1,0 +1,313 @@
+// report_test - Unit tests for lib/report: the HTML page, Locust-style CSV, Prometheus text, the
+// HdrHistogram log encoding (decoded here independently), the progress line and reading bad
+// results files. Real input: tests/data/results holds a results file written by the example suite.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "perfgate/core/error.hpp"
+#include "perfgate/report/csv.hpp"
+#include "perfgate/report/hdr_log.hpp"
+#include "perfgate/report/html.hpp"
+#include "perfgate/report/progress.hpp"
+#include "perfgate/report/prometheus.hpp"
+#include "perfgate/report/results_file.hpp"
+
+namespace perfgate::report {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kRealResults =
+    std::string(PERFGATE_SOURCE_DIR) + "/tests/data/results/example/health_check.json";
+
+// A failed run with errors of two kinds, a tagged metric and a three-second series.
+metrics::RunResult failed_run() {
+  metrics::RunResult r;
+  r.suite = "concurrent_users";
+  r.scenario = "sustained_<load>";
+  r.profile = "ci";
+  r.started_at_ms = 1'700'000'000'000;
+  r.ended_at_ms = r.started_at_ms + 3000;
+  r.duration_s = 3;
+  r.attempted = 1003;
+  r.completed = 1000;
+  r.failed = 3;
+  metrics::Histogram latency;
+  for (int i = 1; i <= 1000; ++i) latency.record(i * 1'000'000LL);  // 1 ms .. 1 s
+  r.histograms["latency"] = latency;
+  r.histograms["latency{behaviour:read}"] = latency;
+  r.rates["throughput"] = {1000, 3, 1000};
+  r.rates["error_rate"] = {3, 1003, 1003};
+  r.errors = {{"timeout", 2}, {"status_5xx", 1}};
+  for (int s = 0; s < 3; ++s) {
+    metrics::SeriesPoint p;
+    p.second = s;
+    p.completed = 333;
+    p.failed = s == 1 ? 3 : 0;
+    for (int i = 0; i < 333; ++i) p.latency.record((s + 1) * 1'000'000LL);
+    r.series.push_back(p);
+  }
+  r.thresholds.push_back({"latency", "p(95)", "<=", 500e6, 950e6, 1000, false, "none", ""});
+  r.thresholds.push_back({"error_rate", "rate", "<=", 0.01, 0.003, 1003, true, "acceptable", ""});
+  r.best_tier = "none";
+  r.passed = false;
+  r.context = {{"load", {{"executor", "closed_loop"}}}};
+  return r;
+}
+
+std::string temp_dir() {
+  const fs::path dir =
+      fs::temp_directory_path() / ("perfgate-report-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+TEST(HtmlReportTest, ShowsVerdictRulesChartsErrorsAndContextWithoutExternalResources) {
+  const std::string html = html_report({failed_run(), read_results(kRealResults)});
+  EXPECT_THAT(html, HasSubstr("1 failed"));
+  EXPECT_THAT(html, HasSubstr("sustained_&lt;load&gt;"));  // names are escaped
+  EXPECT_THAT(html, Not(HasSubstr("sustained_<load>")));
+  EXPECT_THAT(html, HasSubstr("<td>latency p(95)</td><td>950.00ms</td>"));
+  EXPECT_THAT(html, HasSubstr("✗"));
+  EXPECT_THAT(html, HasSubstr("✓"));
+  EXPECT_THAT(html, HasSubstr("Latency by percentile"));
+  EXPECT_THAT(html, HasSubstr("p95 latency per second"));
+  EXPECT_THAT(html, HasSubstr("Errors by kind"));
+  EXPECT_THAT(html, HasSubstr("<td>timeout</td><td>2</td>"));
+  EXPECT_THAT(html, HasSubstr("closed_loop"));
+  // Every chart of the failed run has points; the page loads nothing from elsewhere.
+  EXPECT_THAT(html, HasSubstr("data-name=\"latency\" data-points=\""));
+  EXPECT_THAT(html, Not(HasSubstr("data-points=\"0\" points")));
+  EXPECT_THAT(html, Not(HasSubstr("<link")));
+  EXPECT_THAT(html, Not(HasSubstr("src=")));
+  EXPECT_THAT(html, Not(HasSubstr("https://")));
+  // Failed runs come first in the index.
+  EXPECT_LT(html.find("sustained_&lt;load&gt;"), html.find("example / health_check"));
+}
+
+TEST(CsvReportTest, WritesLocustColumnsAndFigures) {
+  const std::string stats = stats_csv({failed_run()});
+  std::istringstream lines(stats);
+  std::string header, row;
+  std::getline(lines, header);
+  EXPECT_EQ(header,
+            "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+            "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,"
+            "66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%");
+  std::getline(lines, row);
+  // latency: 1003 attempted, 3 failed, median 500 ms, 1000/3 per second.
+  EXPECT_THAT(row, ::testing::StartsWith("latency,concurrent_users/sustained_<load>,1003,3,500."));
+  EXPECT_THAT(row, HasSubstr(",333.333,1.000,"));
+  std::getline(lines, row);  // the tagged key is quoted: it holds no comma, so it is not
+  EXPECT_THAT(row, ::testing::StartsWith("latency{behaviour:read},"));
+  std::getline(lines, row);
+  EXPECT_THAT(row, ::testing::StartsWith(",Aggregated,1003,3,"));
+
+  const std::string history = stats_history_csv({failed_run()});
+  EXPECT_THAT(history, ::testing::StartsWith("Timestamp,User Count,Type,Name,Requests/s,"));
+  EXPECT_THAT(history,
+              HasSubstr("\n1700000001,0,latency,concurrent_users/sustained_<load>,336,3,"));
+  EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 4);  // header + 3 seconds
+}
+
+TEST(CsvReportTest, QuotesNamesHoldingCommas) {
+  auto r = failed_run();
+  r.histograms["latency{behaviour:a,b}"] = r.histograms["latency"];
+  EXPECT_THAT(stats_csv({r}), HasSubstr("\n\"latency{behaviour:a,b}\","));
+}
+
+TEST(PrometheusReportTest, NamesMetricsAsDesignedInBaseUnits) {
+  const std::string text = prometheus_text({failed_run()});
+  const std::string labels = R"(suite="concurrent_users",scenario="sustained_<load>",profile="ci")";
+  EXPECT_THAT(text, HasSubstr("# TYPE perfgate_latency_seconds summary"));
+  EXPECT_THAT(text, HasSubstr("perfgate_latency_seconds{" + labels + ",quantile=\"0.5\"} 0.5"));
+  EXPECT_THAT(text, HasSubstr("perfgate_latency_seconds_count{" + labels + "} 1000"));
+  EXPECT_THAT(text, HasSubstr("perfgate_latency_seconds{" + labels +
+                              ",behaviour=\"read\",quantile=\"0.99\"} 0.99"));
+  EXPECT_THAT(text, HasSubstr("perfgate_error_rate_ratio{" + labels + "} 0.00299"));
+  EXPECT_THAT(text, HasSubstr("perfgate_throughput_per_second{" + labels + "} 333.3"));
+  EXPECT_THAT(text, HasSubstr("perfgate_errors_total{" + labels + ",kind=\"timeout\"} 2"));
+  EXPECT_THAT(text, HasSubstr("perfgate_threshold_passed{" + labels +
+                              R"x(,metric="latency",statistic="p(95)",tier="none"} 0)x"));
+  EXPECT_THAT(text, HasSubstr("perfgate_threshold_limit{" + labels +
+                              R"x(,metric="latency",statistic="p(95)",tier="none"} 0.5)x"));
+  EXPECT_THAT(text, HasSubstr("perfgate_run_passed{" + labels + "} 0"));
+}
+
+TEST(PrometheusReportTest, BadPushUrlIsRefusedWithoutItsPassword) {
+  try {
+    push_to_gateway("ftp://user:hunter2@host:9091", {failed_run()});
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("expected an http:// or https:// URL"));
+    EXPECT_THAT(e.what(), Not(HasSubstr("hunter2")));
+  }
+  EXPECT_THROW(push_to_gateway("http://host:9091/metrics/instance/x", {}), std::invalid_argument);
+}
+
+// An independent reader of HdrHistogram's V2 compressed encoding: base64, the 8-byte envelope,
+// zlib, the 40-byte header, then ZigZag LEB128 counts where a negative number skips zeros.
+std::map<std::size_t, std::uint64_t> decode_hdr(const std::string& b64, int& digits) {
+  std::string bytes;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char c : b64) {
+    if (c == '=') break;
+    const auto v = static_cast<std::uint32_t>(
+        std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+            .find(c));
+    buffer = (buffer << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
+  const auto u32 = [](const std::string& s, std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(s[at + i]);
+    return v;
+  };
+  EXPECT_EQ(u32(bytes, 0), 0x1c849314u);
+  uLongf size = 1 << 22;
+  std::string plain(size, '\0');
+  EXPECT_EQ(uncompress(reinterpret_cast<Bytef*>(plain.data()), &size,
+                       reinterpret_cast<const Bytef*>(bytes.data() + 8), u32(bytes, 4)),
+            Z_OK);
+  plain.resize(size);
+  EXPECT_EQ(u32(plain, 0), 0x1c849313u);
+  const std::uint32_t payload = u32(plain, 4);
+  digits = static_cast<int>(u32(plain, 12));
+  std::map<std::size_t, std::uint64_t> counts;
+  std::size_t at = 40, index = 0;
+  while (at < 40 + payload) {
+    std::uint64_t z = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto b = static_cast<std::uint8_t>(plain[at++]);
+      if (shift == 56) {
+        z |= static_cast<std::uint64_t>(b) << 56;
+        break;
+      }
+      z |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    const auto v = static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+    if (v < 0) {
+      index += static_cast<std::size_t>(-v);
+    } else {
+      counts[index++] = static_cast<std::uint64_t>(v);
+    }
+  }
+  return counts;
+}
+
+TEST(HdrLogTest, EncodesCountsAtHdrHistogramIndices) {
+  metrics::Histogram h;
+  h.record(1);
+  h.record(2047, 3);
+  h.record(2048);                 // first value of bucket 1: index 2048 / 2 + 1024 = 2048
+  h.record(1'000'000'000, 1000);  // large counts need several LEB128 bytes
+  int digits = 0;
+  const auto counts = decode_hdr(hdr_compressed_base64(h), digits);
+  EXPECT_EQ(digits, 3);
+  const std::map<std::size_t, std::uint64_t> want{
+      {1, 1}, {2047, 3}, {2048, 1}, {(19u << 10) + (1'000'000'000u >> 19), 1000}};
+  EXPECT_EQ(counts, want);
+}
+
+TEST(HdrLogTest, LogHasHeaderLegendAndTaggedIntervals) {
+  const std::string log = hdr_interval_log({failed_run()});
+  EXPECT_THAT(log, ::testing::StartsWith("#[Histogram log format version 1.3]\n#[StartTime: "
+                                         "1700000000.000 (seconds since epoch)"));
+  EXPECT_THAT(log, HasSubstr("\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\","
+                             "\"Interval_Compressed_Histogram\"\n"));
+  EXPECT_THAT(log, HasSubstr("\nTag=concurrent_users/sustained_<load>,1.000,1.000,2.000,HIST"));
+  EXPECT_THAT(log, HasSubstr("\nTag=concurrent_users/sustained_<load>/latency,0.000,3.000,"
+                             "1000.000,HIST"));
+}
+
+TEST(ProgressLineTest, PlainOutputPrintsEveryTenSecondsOnly) {
+  std::ostringstream out;
+  ProgressLine line(out, "users/sustained_load", /*terminal=*/false);
+  load::Progress p;
+  p.total = std::chrono::seconds(60);
+  for (int s = 1; s <= 25; ++s) {
+    p.elapsed = std::chrono::seconds(s);
+    p.attempted = p.completed = static_cast<std::uint64_t>(s) * 100;
+    p.completed_per_s = 100;
+    p.p95_ns = 4'100'000;
+    line.update(p);
+  }
+  line.finish();
+  EXPECT_EQ(out.str(),
+            "[users/sustained_load] 10s/60s  1000 ops  100.0/s  p95 4.10ms  errors 0\n"
+            "[users/sustained_load] 20s/60s  2000 ops  100.0/s  p95 4.10ms  errors 0\n");
+}
+
+TEST(ProgressLineTest, TerminalOutputRewritesOneLine) {
+  std::ostringstream out;
+  ProgressLine line(out, "s", /*terminal=*/true);
+  load::Progress p;
+  p.attempted = 1000;
+  p.failed = 10;
+  line.update(p);
+  p.attempted = 5;
+  p.failed = 0;
+  line.update(p);
+  line.finish();
+  const std::string first = "[s] 0s/0s  1000 ops  0.0/s  p95 -  errors 10 (1.00%)";
+  const std::string second = "[s] 0s/0s  5 ops  0.0/s  p95 -  errors 0";
+  EXPECT_EQ(out.str(),
+            "\r" + first + "\r" + second + std::string(first.size() - second.size(), ' ') + "\n");
+}
+
+TEST(ResultsFileTest, TruncatedOrUnknownSchemaFilesGiveClearErrors) {
+  const std::string dir = temp_dir();
+  std::ifstream in(kRealResults);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string truncated = dir + "/truncated.json";
+  std::ofstream(truncated) << text.str().substr(0, text.str().size() / 2);
+  try {
+    read_results(truncated);
+    FAIL() << "accepted";
+  } catch (const core::IoError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(truncated + ": not a complete JSON document (truncated?)"));
+  }
+  auto doc = nlohmann::json::parse(text.str());
+  doc["schema_version"] = 99;
+  const std::string future = dir + "/future.json";
+  std::ofstream(future) << doc.dump();
+  try {
+    read_results(future);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr(future + ": "));
+    EXPECT_THAT(e.what(), HasSubstr("schema_version"));
+  }
+  EXPECT_THROW(read_all_results({dir + "/missing"}), core::IoError);
+  fs::remove_all(dir);
+}
+
+TEST(ResultsFileTest, RealResultsFileRoundTripsThroughEveryFormat) {
+  const auto runs = read_all_results({std::string(PERFGATE_SOURCE_DIR) + "/tests/data/results"});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].suite, "example");
+  EXPECT_THAT(stats_csv(runs), HasSubstr("latency,example/health_check,"));
+  EXPECT_THAT(prometheus_text(runs), HasSubstr("perfgate_latency_seconds_count{suite=\"example\""));
+  int digits = 0;
+  const auto counts = decode_hdr(hdr_compressed_base64(runs[0].histograms.at("latency")), digits);
+  std::uint64_t total = 0;
+  for (const auto& [_, n] : counts) total += n;
+  EXPECT_EQ(total, runs[0].histograms.at("latency").count());
+}
+
+}  // namespace
+}  // namespace perfgate::report
