@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "perfgate/report/results_file.hpp"
 #include "process.hpp"
 
 namespace perfgate {
@@ -19,9 +20,10 @@ class SuiteGateTest : public ::testing::Test {
   void SetUp() override { dir_ = testing::make_temp_dir(); }
   void TearDown() override { fs::remove_all(dir_); }
 
-  void write_table(const std::string& latency_rule) {
+  // `extra`: more top-level keys, e.g. R"("baseline": {...},)".
+  void write_table(const std::string& latency_rule, const std::string& extra = "") {
     write_file("concurrent_users.json",
-               R"j({"suite": "concurrent_users", "scenarios": {
+               R"j({"suite": "concurrent_users", )j" + extra + R"j( "scenarios": {
       "sustained_load": {
         "load": { "ci": { "executor": "closed_loop", "users": 4, "duration": "2s", "think_time": "5ms" } },
         "thresholds": { "latency": )j" +
@@ -93,6 +95,43 @@ TEST_F(SuiteGateTest, PassingRunWritesACompleteResultsFile) {
   EXPECT_TRUE(j["metrics"]["latency"].contains("histogram"));
   EXPECT_EQ(j["context"]["targets"]["http"]["url"], service.url());
   EXPECT_GT(api_requests(service), 50u);
+}
+
+TEST_F(SuiteGateTest, BaselineRuleFailsARunSlowerThanTheStoredRun) {
+  testing::ReferenceService service;
+  write_table(R"j({ "p(95)": { "acceptable": "1s" } })j");
+  ASSERT_EQ(run_suite({{"PERFGATE_TARGET_HTTP", service.url()}}).exit_code, 0);
+  // The stored run: this one, 100 times faster.
+  metrics::RunResult stored =
+      report::read_results(dir_ + "/results/concurrent_users/sustained_load.json");
+  for (auto& [key, h] : stored.histograms) {
+    if (!key.starts_with("latency")) continue;
+    metrics::Histogram faster;
+    h.for_each_bucket([&](std::int64_t low, std::int64_t, std::uint64_t n) {
+      faster.record(low / 100, n);
+    });
+    h = faster;
+  }
+  report::write_results(dir_ + "/baseline", stored);
+
+  write_table(R"j({ "p(95)": { "acceptable": "1s" } })j",
+              R"j("baseline": {"file": "baseline", "max_regression": "10%"},)j");
+  const auto slower = run_suite({{"PERFGATE_TARGET_HTTP", service.url()}});
+  EXPECT_NE(slower.exit_code, 0) << slower.output;
+  EXPECT_NE(slower.output.find("% vs baseline (10.00% allowed)"), std::string::npos)
+      << slower.output;
+  const auto j =
+      nlohmann::json::parse(std::ifstream(dir_ + "/results/concurrent_users/sustained_load.json"));
+  EXPECT_EQ(j["passed"], false);
+  EXPECT_EQ(j["context"]["baseline"]["file"],
+            dir_ + "/baseline/concurrent_users/sustained_load.json");
+
+  // No stored run yet (a new branch): said, and not judged.
+  const auto first = run_suite(
+      {{"PERFGATE_TARGET_HTTP", service.url()}, {"PERFGATE_BASELINE", dir_ + "/none-yet"}});
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("perfgate: no baseline at " + dir_ + "/none-yet"), std::string::npos)
+      << first.output;
 }
 
 TEST_F(SuiteGateTest, MalformedTableFailsBeforeAnyRequest) {

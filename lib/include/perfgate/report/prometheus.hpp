@@ -26,7 +26,8 @@ std::string prometheus_text(const std::vector<metrics::RunResult>& runs);
 void write_prometheus_textfile(const std::string& path,
                                const std::vector<metrics::RunResult>& runs);
 
-// Pushes `runs` to a Pushgateway with PUT (replacing the group). `url` is the gateway's address
+// Pushes `runs` to a Pushgateway (prometheus-cpp's Push(): a POST, so each pushed metric family
+// replaces its namesake in the group with this push's series). `url` is the gateway's address
 // with an optional grouping key in the Pushgateway's own form:
 // `http://host:9091/metrics/job/perfgate/branch/main` (job "perfgate" when absent). Credentials in
 // the URL (`http://user:pass@host`) are sent as basic auth and never printed. Throws

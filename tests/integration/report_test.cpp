@@ -1,0 +1,246 @@
+// report_test - End-to-end tests of `perfgate report` and `perfgate compare` on a real results
+// file (tests/data/results, written by the example suite): the HTML page rendered by headless
+// Chromium with data points in every chart, a push to a Pushgateway-compatible endpoint on a real
+// socket, compare's exit status on a regression, and clear errors for bad results files.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "perfgate/report/results_file.hpp"
+#include "process.hpp"
+
+namespace perfgate {
+namespace {
+
+namespace fs = std::filesystem;
+namespace http = boost::beast::http;
+using ::testing::HasSubstr;
+
+const std::string kData = std::string(PERFGATE_SOURCE_DIR) + "/tests/data/results";
+const std::string kRealResults = kData + "/example/health_check.json";
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir(); }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static testing::ProgramResult perfgate(std::vector<std::string> args) {
+    args.insert(args.begin(), PERFGATE_BIN);
+    return testing::run_program(args, {});
+  }
+
+  std::string dir_;
+};
+
+// The chart check the page's script leaves on <body> once it has laid out the charts.
+nlohmann::json chart_check(const std::string& dom) {
+  const std::string key = "data-chart-check=\"";
+  const auto at = dom.find(key);
+  if (at == std::string::npos) return nullptr;
+  std::string text = dom.substr(at + key.size(), dom.find('"', at + key.size()) - at - key.size());
+  for (std::size_t p; (p = text.find("&quot;")) != std::string::npos;) text.replace(p, 6, "\"");
+  for (std::size_t p; (p = text.find("&amp;")) != std::string::npos;) text.replace(p, 5, "&");
+  return nlohmann::json::parse(text);
+}
+
+TEST_F(ReportTest, ChromiumRendersEveryChartWithDataPoints) {
+  const std::string html = dir_ + "/report.html";
+  const auto made = perfgate({"report", kData, "--html", html});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::vector<std::string> browser{"chromium", "--headless=new", "--no-sandbox",
+                                         "--disable-gpu", "--hide-scrollbars",
+                                         "--window-size=1280,3000"};
+  auto dump = browser;
+  dump.insert(dump.end(), {"--dump-dom", "file://" + html});
+  const auto dom = testing::run_program(dump, {}, std::chrono::seconds(60));
+  ASSERT_EQ(dom.exit_code, 0) << "chromium did not run (scripts/setup installs it): "
+                              << dom.output;
+  const nlohmann::json charts = chart_check(dom.output);
+  ASSERT_TRUE(charts.is_array()) << "the page's check script did not run";
+  ASSERT_EQ(charts.size(), 4u) << charts.dump();  // percentiles, throughput, p95, errors
+  for (const auto& chart : charts) {
+    EXPECT_GT(chart["points"].get<int>(), 1) << chart.dump();
+    EXPECT_GE(chart["drawn"].get<int>(), 1) << chart.dump();
+    EXPECT_GT(chart["width"].get<int>(), 200) << chart.dump();
+  }
+  // And a screenshot, kept next to the build for people to look at.
+  const std::string png = std::string(PERFGATE_BINARY_DIR) + "/report-screenshot.png";
+  auto shot = browser;
+  shot.insert(shot.end(), {"--screenshot=" + png, "file://" + html});
+  const auto taken = testing::run_program(shot, {}, std::chrono::seconds(60));
+  ASSERT_EQ(taken.exit_code, 0) << taken.output;
+  std::ifstream in(png, std::ios::binary);
+  std::string head(8, '\0');
+  in.read(head.data(), 8);
+  EXPECT_EQ(head, "\x89PNG\r\n\x1a\n");
+  EXPECT_GT(fs::file_size(png), 50'000u);  // a blank page is a few kilobytes
+}
+
+// A Pushgateway-compatible endpoint: answers every request 200 (and 100-continue first when the
+// client asks), and keeps what it was sent.
+class PushReceiver {
+ public:
+  PushReceiver() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~PushReceiver() {
+    // A blocking accept() is not woken by close() from another thread: connect to wake it.
+    stopping_ = true;
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket wake(io_);
+    wake.connect(acceptor_.local_endpoint(), ec);
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  struct Request {
+    std::string method, target, body;
+  };
+  std::vector<Request> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      boost::system::error_code ec;
+      boost::asio::ip::tcp::socket socket(io_);
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) return;
+      boost::beast::flat_buffer buffer;
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(64 << 20);
+      http::read_header(socket, buffer, parser, ec);
+      if (ec) continue;
+      if (parser.get()[http::field::expect] == "100-continue") {
+        http::write(socket, http::response<http::empty_body>(http::status::continue_, 11), ec);
+      }
+      http::read(socket, buffer, parser, ec);
+      if (ec) continue;
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back({std::string(parser.get().method_string()),
+                             std::string(parser.get().target()), parser.get().body()});
+      }
+      http::response<http::string_body> ok(http::status::ok, 11);
+      ok.keep_alive(false);
+      ok.prepare_payload();
+      http::write(socket, ok, ec);
+    }
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::vector<Request> requests_;
+  std::thread thread_;
+};
+
+TEST_F(ReportTest, PushesEveryRunToAPushgatewayWithTheGroupingKey) {
+  PushReceiver gateway;
+  const auto pushed = perfgate(
+      {"report", kRealResults, "--prometheus-push",
+       "http://127.0.0.1:" + std::to_string(gateway.port()) + "/metrics/job/ci/branch/main"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.output;
+  const auto requests = gateway.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  // prometheus-cpp's Push() is a POST: the pushed families replace their namesakes in the group.
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].target, "/metrics/job/ci/branch/main");
+  EXPECT_THAT(requests[0].body, HasSubstr("# TYPE perfgate_latency_seconds summary"));
+  EXPECT_THAT(requests[0].body,
+              HasSubstr("perfgate_run_passed{suite=\"example\",scenario=\"health_check\""));
+}
+
+TEST_F(ReportTest, UnreachablePushgatewayIsAClearErrorWithoutTheCredentials) {
+  const auto pushed = perfgate({"report", kRealResults, "--prometheus-push",
+                                "http://ci:s3cret@127.0.0.1:" +
+                                    std::to_string(testing::unused_port())});
+  EXPECT_EQ(pushed.exit_code, 2) << pushed.output;
+  EXPECT_THAT(pushed.output, HasSubstr("Pushgateway at"));
+  EXPECT_THAT(pushed.output, ::testing::Not(HasSubstr("s3cret")));
+}
+
+TEST_F(ReportTest, TextfileAndCsvAreWrittenFromRealResults) {
+  const auto made = perfgate({"report", kData, "--prometheus-textfile", dir_ + "/perfgate.prom",
+                              "--csv", dir_ + "/csv", "--hdr-log", dir_ + "/run.hlog"});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  std::stringstream prom, stats, log;
+  prom << std::ifstream(dir_ + "/perfgate.prom").rdbuf();
+  stats << std::ifstream(dir_ + "/csv/stats.csv").rdbuf();
+  log << std::ifstream(dir_ + "/run.hlog").rdbuf();
+  EXPECT_THAT(prom.str(), HasSubstr("perfgate_throughput_per_second{suite=\"example\""));
+  EXPECT_THAT(stats.str(), HasSubstr("\nlatency,example/health_check,"));
+  EXPECT_TRUE(fs::exists(dir_ + "/csv/stats_history.csv"));
+  EXPECT_THAT(log.str(), HasSubstr("\nTag=example/health_check/latency,"));
+}
+
+// The real run with every duration sample `factor` times its value.
+std::string scaled_copy(const std::string& dir, double factor) {
+  metrics::RunResult r = report::read_results(kRealResults);
+  for (auto& [key, h] : r.histograms) {
+    if (key.starts_with("latency") || key == "ttfb") {
+      metrics::Histogram scaled(h.significant_digits(), h.highest());
+      h.for_each_bucket([&](std::int64_t low, std::int64_t, std::uint64_t n) {
+        scaled.record(static_cast<std::int64_t>(static_cast<double>(low) * factor), n);
+      });
+      h = scaled;
+    }
+  }
+  return report::write_results(dir, r);
+}
+
+TEST_F(ReportTest, CompareFlagsARegressionAndExitsNonZero) {
+  const std::string slower = scaled_copy(dir_ + "/slower", 1.5);
+  const auto result = perfgate({"compare", kRealResults, slower, "--max-regression", "20%"});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("max regression 20.00% (--max-regression)"));
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("latency +p\\(95\\) .* \\+50\\.[0-9]%  REGRESSED"));
+  EXPECT_THAT(result.output, HasSubstr("regressions"));
+
+  const auto same = perfgate({"compare", kRealResults, kRealResults});
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("1 scenarios compared: no regressions"));
+
+  // A faster run is no regression; the table's rules pick the statistics.
+  const std::string faster = scaled_copy(dir_ + "/faster", 0.5);
+  const auto better =
+      perfgate({"compare", kRealResults, faster, "--thresholds-dir",
+                std::string(PERFGATE_SOURCE_DIR) + "/thresholds"});
+  EXPECT_EQ(better.exit_code, 0) << better.output;
+}
+
+TEST_F(ReportTest, BadResultsFilesAreNamedAndNothingIsWritten) {
+  std::stringstream text;
+  text << std::ifstream(kRealResults).rdbuf();
+  const std::string truncated = dir_ + "/truncated.json";
+  std::ofstream(truncated) << text.str().substr(0, 5000);
+  auto doc = nlohmann::json::parse(text.str());
+  doc["schema_version"] = 2;
+  const std::string future = dir_ + "/future.json";
+  std::ofstream(future) << doc.dump();
+
+  const auto cut = perfgate({"report", kRealResults, truncated, "--html", dir_ + "/r.html"});
+  EXPECT_EQ(cut.exit_code, 2);
+  EXPECT_THAT(cut.output, HasSubstr(truncated + ": not a complete JSON document (truncated?)"));
+  EXPECT_FALSE(fs::exists(dir_ + "/r.html"));
+  const auto newer = perfgate({"compare", future, kRealResults});
+  EXPECT_EQ(newer.exit_code, 2);
+  EXPECT_THAT(newer.output, HasSubstr(future + ": "));
+  EXPECT_THAT(newer.output, HasSubstr("schema_version"));
+  const auto nothing = perfgate({"report", kRealResults});
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_THAT(nothing.output, HasSubstr("say what to write"));
+}
+
+}  // namespace
+}  // namespace perfgate
