@@ -153,7 +153,7 @@ std::string line_chart(const LineChart& chart, const std::vector<Series>& all_se
                    kColours[i], escape(drawn[i]->name), drawn[i]->points.size(), coords);
     // The legend sits under the plot, three entries a row, so it never hides a line.
     const double lx = kLeft + kLegendColumn * static_cast<double>(i % 3);
-    const double ly = kHeight + kLegendRow * static_cast<double>(i / 3);
+    const double ly = kHeight + 12 + kLegendRow * static_cast<double>(i / 3);
     fmt::format_to(out,
                    "<rect x=\"{0:.1f}\" y=\"{1:.1f}\" width=\"10\" height=\"10\" fill=\"{2}\"/>"
                    "<text class=\"legend\" x=\"{3:.1f}\" y=\"{4:.1f}\">{5}</text>\n",
@@ -164,7 +164,8 @@ std::string line_chart(const LineChart& chart, const std::vector<Series>& all_se
                  "fill=\"none\"/>\n",
                  kLeft, kTop, kPlotW, kPlotH);
   const double legend_rows = std::ceil(static_cast<double>(drawn.size()) / 3);
-  return frame(chart.title, body, drawn.size(), total_points, kHeight + kLegendRow * legend_rows);
+  return frame(chart.title, body, drawn.size(), total_points,
+               kHeight + 6 + kLegendRow * legend_rows);
 }
 
 std::string bar_chart(const std::string& title,
