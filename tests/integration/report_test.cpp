@@ -55,14 +55,13 @@ TEST_F(ReportTest, ChromiumRendersEveryChartWithDataPoints) {
   const std::string html = dir_ + "/report.html";
   const auto made = perfgate({"report", kData, "--html", html});
   ASSERT_EQ(made.exit_code, 0) << made.output;
-  const std::vector<std::string> browser{"chromium", "--headless=new", "--no-sandbox",
-                                         "--disable-gpu", "--hide-scrollbars",
-                                         "--window-size=1280,3000"};
+  const std::vector<std::string> browser{"chromium",          "--headless=new",
+                                         "--no-sandbox",      "--disable-gpu",
+                                         "--hide-scrollbars", "--window-size=1280,3000"};
   auto dump = browser;
   dump.insert(dump.end(), {"--dump-dom", "file://" + html});
   const auto dom = testing::run_program(dump, {}, std::chrono::seconds(60));
-  ASSERT_EQ(dom.exit_code, 0) << "chromium did not run (scripts/setup installs it): "
-                              << dom.output;
+  ASSERT_EQ(dom.exit_code, 0) << "chromium did not run (scripts/setup installs it): " << dom.output;
   const nlohmann::json charts = chart_check(dom.output);
   ASSERT_TRUE(charts.is_array()) << "the page's check script did not run";
   ASSERT_EQ(charts.size(), 4u) << charts.dump();  // percentiles, throughput, p95, errors
@@ -162,9 +161,9 @@ TEST_F(ReportTest, PushesEveryRunToAPushgatewayWithTheGroupingKey) {
 }
 
 TEST_F(ReportTest, UnreachablePushgatewayIsAClearErrorWithoutTheCredentials) {
-  const auto pushed = perfgate({"report", kRealResults, "--prometheus-push",
-                                "http://ci:s3cret@127.0.0.1:" +
-                                    std::to_string(testing::unused_port())});
+  const auto pushed =
+      perfgate({"report", kRealResults, "--prometheus-push",
+                "http://ci:s3cret@127.0.0.1:" + std::to_string(testing::unused_port())});
   EXPECT_EQ(pushed.exit_code, 2) << pushed.output;
   EXPECT_THAT(pushed.output, HasSubstr("Pushgateway at"));
   EXPECT_THAT(pushed.output, ::testing::Not(HasSubstr("s3cret")));
@@ -204,7 +203,8 @@ TEST_F(ReportTest, CompareFlagsARegressionAndExitsNonZero) {
   const auto result = perfgate({"compare", kRealResults, slower, "--max-regression", "20%"});
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_THAT(result.output, HasSubstr("max regression 20.00% (--max-regression)"));
-  EXPECT_THAT(result.output, ::testing::ContainsRegex("latency +p\\(95\\) .* \\+50\\.[0-9]%  REGRESSED"));
+  EXPECT_THAT(result.output,
+              ::testing::ContainsRegex("latency +p\\(95\\) .* \\+50\\.[0-9]%  REGRESSED"));
   EXPECT_THAT(result.output, HasSubstr("regressions"));
 
   const auto same = perfgate({"compare", kRealResults, kRealResults});
@@ -213,9 +213,8 @@ TEST_F(ReportTest, CompareFlagsARegressionAndExitsNonZero) {
 
   // A faster run is no regression; the table's rules pick the statistics.
   const std::string faster = scaled_copy(dir_ + "/faster", 0.5);
-  const auto better =
-      perfgate({"compare", kRealResults, faster, "--thresholds-dir",
-                std::string(PERFGATE_SOURCE_DIR) + "/thresholds"});
+  const auto better = perfgate({"compare", kRealResults, faster, "--thresholds-dir",
+                                std::string(PERFGATE_SOURCE_DIR) + "/thresholds"});
   EXPECT_EQ(better.exit_code, 0) << better.output;
 }
 

@@ -107,9 +107,8 @@ TEST_F(SuiteGateTest, BaselineRuleFailsARunSlowerThanTheStoredRun) {
   for (auto& [key, h] : stored.histograms) {
     if (!key.starts_with("latency")) continue;
     metrics::Histogram faster;
-    h.for_each_bucket([&](std::int64_t low, std::int64_t, std::uint64_t n) {
-      faster.record(low / 100, n);
-    });
+    h.for_each_bucket(
+        [&](std::int64_t low, std::int64_t, std::uint64_t n) { faster.record(low / 100, n); });
     h = faster;
   }
   report::write_results(dir_ + "/baseline", stored);
