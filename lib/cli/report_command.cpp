@@ -1,7 +1,6 @@
 // report_command.cpp - `perfgate report`: results files into HTML, CSV, Prometheus and HDR logs.
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "args.hpp"
@@ -29,10 +28,7 @@ int report_command(const std::vector<std::string>& argv) {
     const auto runs = report::read_all_results(args.positional);
     if (const std::string* file = args.flag("--html")) {
       const std::string title = args.flag("--title") ? *args.flag("--title") : "perfgate report";
-      std::ofstream out(*file, std::ios::trunc);
-      out << report::html_report(runs, title);
-      out.flush();
-      if (!out) throw core::IoError(fmt::format("cannot write '{}'", *file));
+      report::write_file_atomically(*file, report::html_report(runs, title));
       std::cout << fmt::format("html report ({} runs): {}\n", runs.size(), *file);
     }
     if (const std::string* dir = args.flag("--csv")) {

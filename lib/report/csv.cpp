@@ -4,10 +4,9 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "figures.hpp"
-#include "perfgate/core/error.hpp"
+#include "perfgate/report/results_file.hpp"
 
 namespace perfgate::report {
 namespace {
@@ -45,13 +44,6 @@ std::string name_of(const metrics::RunResult& r) {
 std::uint64_t peak_sessions(const metrics::RunResult& r) {
   const auto it = r.histograms.find("sessions_held");
   return it == r.histograms.end() ? 0 : static_cast<std::uint64_t>(it->second.max());
-}
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.flush();
-  if (!out) throw core::IoError(fmt::format("cannot write '{}'", path.string()));
 }
 
 }  // namespace
@@ -123,11 +115,9 @@ std::string stats_history_csv(const std::vector<metrics::RunResult>& runs) {
 }
 
 void write_csv(const std::string& dir, const std::vector<metrics::RunResult>& runs) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw core::IoError(fmt::format("cannot create '{}': {}", dir, ec.message()));
-  write_file(std::filesystem::path(dir) / "stats.csv", stats_csv(runs));
-  write_file(std::filesystem::path(dir) / "stats_history.csv", stats_history_csv(runs));
+  write_file_atomically((std::filesystem::path(dir) / "stats.csv").string(), stats_csv(runs));
+  write_file_atomically((std::filesystem::path(dir) / "stats_history.csv").string(),
+                        stats_history_csv(runs));
 }
 
 }  // namespace perfgate::report

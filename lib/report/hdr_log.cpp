@@ -9,10 +9,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 
 #include "figures.hpp"
 #include "perfgate/core/error.hpp"
+#include "perfgate/report/results_file.hpp"
 
 namespace perfgate::report {
 namespace {
@@ -141,10 +141,7 @@ std::string hdr_interval_log(const std::vector<metrics::RunResult>& runs) {
 }
 
 void write_hdr_log(const std::string& path, const std::vector<metrics::RunResult>& runs) {
-  std::ofstream out(path, std::ios::trunc);
-  out << hdr_interval_log(runs);
-  out.flush();
-  if (!out) throw core::IoError(fmt::format("cannot write HdrHistogram log '{}'", path));
+  write_file_atomically(path, hdr_interval_log(runs));
 }
 
 }  // namespace perfgate::report

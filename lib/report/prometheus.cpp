@@ -6,10 +6,7 @@
 #include <prometheus/gateway.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -17,6 +14,7 @@
 #include "figures.hpp"
 #include "perfgate/core/error.hpp"
 #include "perfgate/core/redact.hpp"
+#include "perfgate/report/results_file.hpp"
 
 namespace perfgate::report {
 namespace {
@@ -221,16 +219,7 @@ std::string prometheus_text(const std::vector<metrics::RunResult>& runs) {
 
 void write_prometheus_textfile(const std::string& path,
                                const std::vector<metrics::RunResult>& runs) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << prometheus_text(runs);
-    out.flush();
-    if (!out) throw core::IoError(fmt::format("cannot write Prometheus textfile '{}'", path));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw core::IoError(fmt::format("cannot write '{}': {}", path, ec.message()));
+  write_file_atomically(path, prometheus_text(runs));
 }
 
 void push_to_gateway(const std::string& url, const std::vector<metrics::RunResult>& runs) {

@@ -36,25 +36,30 @@ void ensure_writable_dir(const std::string& dir) {
   fs::remove(probe, ec);
 }
 
-std::string write_results(const std::string& dir, const metrics::RunResult& result) {
-  const fs::path path = results_path(dir, result);
+void write_file_atomically(const std::string& path_text, const std::string& text) {
+  const fs::path path = path_text;
   std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   if (ec)
     throw core::IoError(
         fmt::format("cannot create '{}': {}", path.parent_path().string(), ec.message()));
   const fs::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << result.to_json().dump(1) << '\n';
+    out << text;
     out.flush();
-    if (!out) throw core::IoError(fmt::format("cannot write results file '{}'", tmp.string()));
+    if (!out) throw core::IoError(fmt::format("cannot write '{}'", tmp.string()));
   }
   fs::rename(tmp, path, ec);
   if (ec)
     throw core::IoError(
         fmt::format("cannot move '{}' to '{}': {}", tmp.string(), path.string(), ec.message()));
-  return path.string();
+}
+
+std::string write_results(const std::string& dir, const metrics::RunResult& result) {
+  const std::string path = results_path(dir, result);
+  write_file_atomically(path, result.to_json().dump(1) + '\n');
+  return path;
 }
 
 metrics::RunResult read_results(const std::string& path) {

@@ -21,7 +21,7 @@ namespace perfgate::report {
 // The text exposition format of `runs`.
 std::string prometheus_text(const std::vector<metrics::RunResult>& runs);
 
-// Writes the exposition to `path` atomically (temporary file + rename), as node_exporter's textfile
+// Writes the exposition to `path` atomically, as node_exporter's textfile
 // collector needs. Throws core::IoError naming the path.
 void write_prometheus_textfile(const std::string& path,
                                const std::vector<metrics::RunResult>& runs);

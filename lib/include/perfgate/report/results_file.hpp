@@ -11,6 +11,10 @@ namespace perfgate::report {
 // `<dir>/<suite>/<scenario>.json` (with `.shard-<i>-of-<n>` before `.json` for a shard of many).
 std::string results_path(const std::string& dir, const metrics::RunResult& result);
 
+// Writes `text` to `path` through a temporary file and a rename, so a reader (a person, CI,
+// node_exporter) never sees a partial file. Throws core::IoError naming the path.
+void write_file_atomically(const std::string& path, const std::string& text);
+
 // Writes the results file through a temporary file and a rename, so a reader never sees a partial
 // file. Returns its path. Throws core::IoError naming the path.
 std::string write_results(const std::string& dir, const metrics::RunResult& result);
