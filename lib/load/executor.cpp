@@ -104,7 +104,7 @@ struct Worker {
         arrival_timer(io) {}
 
   Shared& shared;
-  asio::io_context io;
+  asio::io_context io{1};  // run by this worker's thread alone (the controller only posts)
   metrics::Recorder recorder;
   std::uint32_t index;
   WorkerContext context;

@@ -1,28 +1,26 @@
-// http_connection.cpp - Keep-alive HTTP/1.1 connection: do_x / on_x steps, each with a deadline.
+// http_connection.cpp - Keep-alive HTTP/1.1 connection on Asio sockets: do_x / on_x steps, one
+// request at a time, parsed by ResponseReader, under a per-request deadline.
 #include "perfgate/net/http_connection.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/field.hpp>
 
 #include "perfgate/core/clock.hpp"
 #include "perfgate/core/error.hpp"
+#include "perfgate/net/response_reader.hpp"
 
 namespace perfgate::net {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 using core::SteadyClock;
@@ -34,7 +32,8 @@ metrics::ErrorKind unexpected_status_kind(unsigned status) {
   return ErrorKind::kProtocol;
 }
 
-Origin::Origin(const Url& url, ClientOptions options) : url_(url), options_(options) {
+Origin::Origin(const Url& url, ClientOptions options)
+    : url_(url), host_header_(url.authority()), options_(options) {
   asio::io_context io;
   asio::ip::tcp::resolver resolver(io);
   error_code ec;
@@ -52,52 +51,68 @@ Origin::Origin(const Url& url, ClientOptions options) : url_(url), options_(opti
 
 namespace {
 
-enum class Phase { kConnect, kHandshake, kWrite, kReadHeader, kReadBody };
+// Header block of `request` as it goes on the wire, appended to `out` (reused between requests).
+void serialize(const Request& request, std::string& out) {
+  out.clear();
+  out.append(request.method_string());
+  out += ' ';
+  out.append(request.target());
+  out.append(" HTTP/1.1\r\n");
+  for (const auto& field : request) {
+    out.append(field.name_string());
+    out.append(": ");
+    out.append(field.value());
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+  out.append(request.body());
+}
 
-// Maps a failed step to the kind it is counted under.
-ErrorKind classify(const error_code& ec, Phase phase) {
-  if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
-    return ErrorKind::kTimeout;
-  if (phase == Phase::kConnect) {
-    return ec == asio::error::connection_refused ? ErrorKind::kRefused : ErrorKind::kOther;
-  }
-  if (phase == Phase::kHandshake) return ErrorKind::kTls;
-  const error_code eos = bhttp::error::end_of_stream;
-  if (ec.category() == eos.category() && ec != bhttp::error::end_of_stream &&
-      ec != bhttp::error::partial_message) {
-    return ErrorKind::kProtocol;  // a parse error, an oversize header or body
-  }
-  if (phase == Phase::kReadBody || ec == bhttp::error::partial_message) {
-    return ErrorKind::kClosedEarly;
-  }
-  return ErrorKind::kReset;  // write failed, or closed / reset before a response began
+bool is_close(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
 }
 
 }  // namespace
 
+// One connection's state, shared with its in-flight handlers. Steps are do_x / on_x pairs.
+//
+// Deadlines cost nothing per request: `deadline` moves with every request, and one watchdog timer,
+// armed only when not already armed earlier, checks it when it fires and re-arms for the rest.
+// (A timer re-armed per read or write is a timer-queue update, and often a syscall, per step.)
 struct Connection::State : std::enable_shared_from_this<Connection::State> {
-  State(asio::io_context& io, std::shared_ptr<const Origin> o) : io(io), origin(std::move(o)) {}
+  State(asio::io_context& io, std::shared_ptr<const Origin> o)
+      : io(io),
+        origin(std::move(o)),
+        watchdog(io),
+        reader({origin->options().header_limit, origin->options().body_limit}) {}
 
   asio::io_context& io;
   std::shared_ptr<const Origin> origin;
-  std::optional<beast::tcp_stream> tcp;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-  beast::flat_buffer buffer;
-  // One read loop for every response: body bytes land in body_chunk as they arrive, then go to
-  // the sink (streaming callers) or into exchange.body.
-  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
-  std::array<char, 16 * 1024> body_chunk;
+  std::optional<asio::ip::tcp::socket> tcp;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket>> tls;
+  asio::steady_timer watchdog;
+  bool watchdog_armed = false;
+  SteadyClock::time_point deadline;          // of the step in flight (connect or request)
+  SteadyClock::time_point request_deadline;  // of the whole request
+  bool in_flight = false;
+  bool timed_out = false;
+
+  std::string out;  // the serialized request
+  std::array<char, 16 * 1024> in;
+  std::size_t in_begin = 0, in_end = 0;  // unparsed bytes of `in`
+  ResponseReader reader;
+  bool head_request = false;
+
   BodySink sink;
-  Request request;
   Exchange exchange;
   std::function<void(Exchange&&)> done;
   SteadyClock::time_point step_start;
-  SteadyClock::time_point deadline;
   bool open = false;
   bool reused = false;  // the request went out on a connection that had served one before
   bool retried = false;
 
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *tcp; }
+  asio::ip::tcp::socket& lowest() { return tls ? tls->next_layer() : *tcp; }
   template <class F>
   void with_stream(F&& f) {
     if (tls) {
@@ -110,7 +125,10 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
   void start() {
     exchange = Exchange{};
     retried = false;
-    deadline = SteadyClock::now() + origin->options().request_timeout;
+    timed_out = false;
+    in_flight = true;
+    request_deadline = SteadyClock::now() + origin->options().request_timeout;
+    set_deadline(request_deadline);
     if (open) {
       reused = true;
       do_write();
@@ -119,22 +137,44 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
     }
   }
 
-  void close() {
-    // Bytes read past a failed response belong to the dead connection, never to the next one.
-    buffer.clear();
-    if (!open && !tcp && !tls) return;
+  void set_deadline(SteadyClock::time_point at) {
+    deadline = at;
+    if (watchdog_armed && watchdog.expiry() <= at) return;  // it fires in time and re-arms
+    watchdog_armed = true;
+    watchdog.expires_at(at);
+    watchdog.async_wait([self = shared_from_this()](error_code ec) { self->on_watchdog(ec); });
+  }
+
+  void on_watchdog(error_code ec) {
+    if (ec == asio::error::operation_aborted) return;  // re-armed earlier, or shutting down
+    watchdog_armed = false;
+    if (!in_flight) return;
+    if (SteadyClock::now() < deadline) return set_deadline(deadline);
+    timed_out = true;
+    abort_socket();  // the step in flight completes with operation_aborted
+  }
+
+  void abort_socket() {
+    if (!tcp && !tls) return;
     error_code ignored;
-    lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    lowest().close();
+    lowest().cancel(ignored);
+    lowest().close(ignored);
     open = false;
   }
 
-  void fail(const error_code& ec, Phase phase) {
+  void close() {
+    // Bytes read past a failed response belong to the dead connection, never to the next one.
+    in_begin = in_end = 0;
+    if (!open && !tcp && !tls) return;
+    error_code ignored;
+    lowest().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
+    open = false;
+  }
+
+  void fail(ErrorKind kind, std::string detail, bool may_be_stale = false) {
     // A reused keep-alive connection the server had already closed: open a fresh one, once.
-    const bool stale = reused && !retried &&
-                       (phase == Phase::kWrite || phase == Phase::kReadHeader) &&
-                       (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
-                        ec == asio::error::broken_pipe || ec == asio::error::eof);
+    const bool stale = may_be_stale && reused && !retried && !timed_out;
     close();
     if (stale) {
       retried = true;
@@ -142,12 +182,13 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
       do_connect();
       return;
     }
-    exchange.error = classify(ec, phase);
-    exchange.detail = ec.message();
+    exchange.error = timed_out ? ErrorKind::kTimeout : kind;
+    exchange.detail = timed_out ? "deadline passed" : std::move(detail);
     finish();
   }
 
   void finish() {
+    in_flight = false;
     auto callback = std::move(done);
     done = nullptr;
     callback(std::move(exchange));
@@ -163,101 +204,108 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
     }
     exchange.new_connection = true;
     step_start = SteadyClock::now();
-    lowest().expires_after(origin->options().connect_timeout);
-    lowest().async_connect(
-        origin->endpoints(),
+    set_deadline(std::min(request_deadline, step_start + origin->options().connect_timeout));
+    asio::async_connect(
+        lowest(), origin->endpoints(),
         [self = shared_from_this()](error_code ec, const auto&) { self->on_connect(ec); });
   }
 
   void on_connect(error_code ec) {
-    if (ec) return fail(ec, Phase::kConnect);
+    if (ec) {
+      return fail(ec == asio::error::connection_refused ? ErrorKind::kRefused : ErrorKind::kOther,
+                  ec.message());
+    }
     exchange.connect = SteadyClock::now() - step_start;
     error_code ignored;
-    lowest().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+    lowest().set_option(asio::ip::tcp::no_delay(true), ignored);
     if (!tls) {
       open = true;
+      deadline = request_deadline;
       return do_write();
     }
     const std::string& host = origin->url().host;
-    if (!SSL_set_tlsext_host_name(tls->native_handle(), host.c_str())) {
-      return fail(error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()),
-                  Phase::kHandshake);
-    }
+    if (!SSL_set_tlsext_host_name(tls->native_handle(), host.c_str()))
+      return fail(ErrorKind::kTls, "cannot set the TLS server name");
     if (!origin->options().insecure)
       tls->set_verify_callback(asio::ssl::host_name_verification(host));
     step_start = SteadyClock::now();
-    lowest().expires_after(origin->options().connect_timeout);
+    set_deadline(std::min(request_deadline, step_start + origin->options().connect_timeout));
     tls->async_handshake(asio::ssl::stream_base::client,
                          [self = shared_from_this()](error_code e) { self->on_handshake(e); });
   }
 
   void on_handshake(error_code ec) {
-    if (ec) return fail(ec, Phase::kHandshake);
+    if (ec) return fail(ErrorKind::kTls, ec.message());
     exchange.tls_handshake = SteadyClock::now() - step_start;
     open = true;
+    deadline = request_deadline;
     do_write();
   }
 
   void do_write() {
-    const auto remaining = deadline - SteadyClock::now();
-    if (remaining <= std::chrono::nanoseconds(0)) return fail(beast::error::timeout, Phase::kWrite);
-    lowest().expires_after(remaining);
+    if (SteadyClock::now() >= request_deadline) {
+      timed_out = true;
+      return fail(ErrorKind::kTimeout, "deadline passed");
+    }
     step_start = SteadyClock::now();
     with_stream([this](auto& stream) {
-      bhttp::async_write(stream, request, [self = shared_from_this()](error_code ec, std::size_t) {
-        self->on_write(ec);
-      });
+      asio::async_write(
+          stream, asio::buffer(out),
+          [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
     });
   }
 
   void on_write(error_code ec) {
-    if (ec) return fail(ec, Phase::kWrite);
-    parser.emplace();
-    parser->body_limit(origin->options().body_limit);
-    parser->header_limit(origin->options().header_limit);
+    if (ec) return fail(ErrorKind::kReset, ec.message(), is_close(ec));
+    reader.reset(head_request);
+    if (in_end > in_begin) return parse();  // bytes the server sent ahead of our request
+    do_read();
+  }
+
+  void do_read() {
+    in_begin = in_end = 0;
     with_stream([this](auto& stream) {
-      bhttp::async_read_header(
-          stream, buffer, *parser,
-          [self = shared_from_this()](error_code e, std::size_t) { self->on_header(e); });
+      stream.async_read_some(
+          asio::buffer(in.data(), in.size()),
+          [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
     });
   }
 
-  void on_header(error_code ec) {
-    if (ec) return fail(ec, Phase::kReadHeader);
-    exchange.ttfb = SteadyClock::now() - step_start;
-    exchange.status = parser->get().result_int();
-    if (parser->is_done()) return on_complete();
-    do_read_body();
+  void on_read(error_code ec, std::size_t n) {
+    in_end += n;
+    if (!ec) return parse();
+    if (timed_out || ec == asio::error::operation_aborted)
+      return fail(ErrorKind::kTimeout, ec.message());
+    if (!is_close(ec)) return fail(ErrorKind::kReset, ec.message());
+    if (reader.finish_at_eof() == ResponseReader::State::kDone) return on_complete();
+    if (reader.closed_before_response()) return fail(ErrorKind::kReset, ec.message(), true);
+    fail(ErrorKind::kClosedEarly, reader.error());
   }
 
-  void do_read_body() {
-    parser->get().body().data = body_chunk.data();
-    parser->get().body().size = body_chunk.size();
-    with_stream([this](auto& stream) {
-      bhttp::async_read_some(
-          stream, buffer, *parser,
-          [self = shared_from_this()](error_code e, std::size_t) { self->on_body(e); });
-    });
-  }
-
-  void on_body(error_code ec) {
-    if (ec == bhttp::error::need_buffer) ec = {};  // body_chunk is full: deliver, read on
-    const std::size_t n = body_chunk.size() - parser->get().body().size;
-    if (n > 0) {
-      const std::string_view bytes(body_chunk.data(), n);
+  void parse() {
+    const std::string_view bytes(in.data() + in_begin, in_end - in_begin);
+    const auto now = SteadyClock::now();
+    const bool had_header = reader.header_done();
+    const auto step = reader.feed(bytes, [&](std::string_view body) {
       if (sink) {
-        sink(bytes, SteadyClock::now());
+        sink(body, now);
       } else {
-        exchange.body.append(bytes);
+        exchange.body.append(body);
       }
+    });
+    in_begin += step.consumed;
+    if (!had_header && reader.header_done() && step.state != ResponseReader::State::kError) {
+      exchange.ttfb = now - step_start;
+      exchange.status = reader.status();
     }
-    if (ec) return fail(ec, Phase::kReadBody);
-    if (parser->is_done()) return on_complete();
-    do_read_body();
+    if (step.state == ResponseReader::State::kError)
+      return fail(ErrorKind::kProtocol, reader.error());
+    if (step.state == ResponseReader::State::kDone) return on_complete();
+    do_read();
   }
 
   void on_complete() {
-    if (!parser->get().keep_alive()) close();
+    if (!reader.keep_alive()) close();
     finish();
   }
 };
@@ -266,27 +314,23 @@ Connection::Connection(asio::io_context& io, std::shared_ptr<const Origin> origi
     : state_(std::make_shared<State>(io, std::move(origin))) {}
 
 Connection::~Connection() {
-  if (state_) state_->close();
+  if (!state_) return;
+  state_->close();
+  state_->watchdog.cancel();
 }
 
 void Connection::send(Request request, std::function<void(Exchange&&)> done, BodySink sink) {
-  request.set(bhttp::field::host, state_->origin->url().authority());
+  request.set(bhttp::field::host, state_->origin->host_header());
   request.keep_alive(true);
   request.prepare_payload();
-  state_->request = std::move(request);
+  serialize(request, state_->out);
+  state_->head_request = request.method() == bhttp::verb::head;
   state_->done = std::move(done);
   state_->sink = std::move(sink);
   state_->start();
 }
 
-void Connection::cancel() {
-  if (state_->open || state_->tcp || state_->tls) {
-    error_code ignored;
-    state_->lowest().socket().cancel(ignored);
-    state_->lowest().close();
-    state_->open = false;
-  }
-}
+void Connection::cancel() { state_->abort_socket(); }
 
 bool Connection::is_open() const { return state_->open; }
 

@@ -1,4 +1,4 @@
-// perfgate/net/http_connection.hpp - One keep-alive HTTP/1.1 connection to one origin, on Beast.
+// perfgate/net/http_connection.hpp - One keep-alive HTTP/1.1 connection to one origin, on Asio.
 //
 // A virtual user owns one Connection and sends one request at a time over it. The connection opens
 // (TCP, then TLS for https) on first use and after any failure, and reports each request's phases
@@ -38,6 +38,8 @@ class Origin {
   // Resolves the URL's host now. Throws core::Error if it cannot be resolved.
   Origin(const Url& url, ClientOptions options);
   const Url& url() const { return url_; }
+  // The Host header's value, made once (url().authority() formats it).
+  const std::string& host_header() const { return host_header_; }
   const ClientOptions& options() const { return options_; }
   const boost::asio::ip::tcp::resolver::results_type& endpoints() const { return endpoints_; }
   // The TLS context (certificate verification on unless options().insecure); null for http.
@@ -45,6 +47,7 @@ class Origin {
 
  private:
   Url url_;
+  std::string host_header_;
   ClientOptions options_;
   boost::asio::ip::tcp::resolver::results_type endpoints_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
