@@ -71,7 +71,7 @@ void Histogram::reset() noexcept {
 }
 
 double Histogram::mean() const noexcept {
-  return total_ ? static_cast<double>(sum_ / static_cast<long double>(total_)) : 0.0;
+  return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0.0;
 }
 
 std::int64_t Histogram::percentile(double p) const noexcept {
@@ -130,7 +130,9 @@ Histogram Histogram::from_json(const nlohmann::json& j) {
     }
     h.total_ = total;
     h.clamped_ = j.value("clamped", std::uint64_t{0});
-    h.sum_ = j.at("sum").get<double>();
+    const auto sum = j.at("sum").get<double>();
+    if (!(sum >= 0 && sum < 1e38)) throw std::invalid_argument("'sum' out of range");
+    h.sum_ = static_cast<Sum>(sum);
     if (total != 0) {
       h.min_ = j.at("min").get<std::int64_t>();
       h.max_ = j.at("max").get<std::int64_t>();
