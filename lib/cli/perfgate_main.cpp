@@ -8,6 +8,7 @@
 //                                        the change of every figure; exit 1 on a regression
 //   perfgate merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
 //                                        fold one scenario's shards into one result and judge it
+//   perfgate http URL ...                load one URL as wrk / wrk2 do (scripts/bench)
 //   perfgate pgbench ...                 run a script as pgbench -f does (scripts/compare-pgbench)
 //
 // RESULTS are results files or folders of them (searched recursively). Exit status: 0 success,
@@ -50,6 +51,9 @@ commands:
   pgbench --conninfo-file F --script S.sql [--clients N] [--threads J] [--duration 10s]
           [--protocol prepared|simple] [--scale N]
                             run a transaction script as pgbench -f does; print tps and latency
+  http URL [--connections 16] [--threads 1] [--duration 10s] [--rate N/s] [--results-dir DIR]
+                            keep-alive GETs of one URL, as wrk (closed loop) or wrk2 (--rate,
+                            open loop); print requests/s and latency percentiles
   merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
                             merge one scenario's shard results (counts add, histograms merge
                             exactly), judge the merged run against the suite's table, write it
@@ -179,6 +183,7 @@ int main(int argc, char** argv) {
   if (args[0] == "pgbench") return pgbench({args.begin() + 1, args.end()});
   if (args[0] == "merge") return merge({args.begin() + 1, args.end()});
   if (args[0] == "report") return perfgate::cli::report_command({args.begin() + 1, args.end()});
+  if (args[0] == "http") return perfgate::cli::http_command({args.begin() + 1, args.end()});
   if (args[0] == "compare") return perfgate::cli::compare_command({args.begin() + 1, args.end()});
   std::cerr << "perfgate: unknown command '" << args[0] << "'\n" << kUsage;
   return 2;
