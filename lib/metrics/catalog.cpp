@@ -49,6 +49,9 @@ constexpr std::array kCatalog{
     MetricInfo{"txn", H, Unit::kDuration, kMost, 1,
                "DB: one run of a transaction script, first statement to last"},
     MetricInfo{"statement", H, Unit::kDuration, kMost, 1, "DB: one SQL statement of a script"},
+    MetricInfo{"latency_uncorrected", H, Unit::kDuration, kMost, 1,
+               "open loop: actual start to last byte, as a tool with coordinated omission would "
+               "time it; shown beside latency, not a substitute for it"},
     MetricInfo{"schedule_lag", H, Unit::kDuration, kMost, 1,
                "open loop: intended start to the moment the operation began (pgbench -R's lag)"},
     MetricInfo{"recovery_time", H, Unit::kDuration, kMost, 1,
