@@ -7,6 +7,7 @@
 #include <random>
 
 #include "perfgate/core/error.hpp"
+#include "perfgate/core/random.hpp"
 
 namespace perfgate::http {
 
@@ -125,7 +126,7 @@ class HttpUser final : public load::VirtualUser {
   std::shared_ptr<const FlowWorkload::Compiled> flow_;
   net::Connection connection_;
   Variables values_;
-  std::mt19937_64 rng_;
+  core::SplitMix64 rng_;
   const std::vector<RequestTemplate>* requests_ = nullptr;
   std::size_t next_ = 0;
   std::uint16_t tag_ = 0;

@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "perfgate/core/random.hpp"
 #include "perfgate/metrics/catalog.hpp"
 
 namespace perfgate::load {
@@ -65,7 +66,7 @@ struct UserSlot {
   bool stop_requested = false;
   bool retired = false;
   asio::steady_timer think;
-  std::mt19937_64 rng;
+  core::SplitMix64 rng;  // 8 bytes: a slot per held session
 };
 
 // State shared by the controller and all workers; written only before the run or atomically.
