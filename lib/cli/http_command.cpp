@@ -23,9 +23,12 @@ namespace {
 
 constexpr const char* kHttpUsage =
     R"(usage: perfgate http URL [--connections 16] [--threads 1] [--duration 10s] [--rate N/s]
-                     [--spacing even|poisson] [--timeout 30s] [--results-dir DIR]
+                     [--spacing even|poisson] [--timer-slack 0s] [--timeout 30s]
+                     [--results-dir DIR]
   closed loop (as wrk) unless --rate is given, then open loop at that rate with latency from each
-  request's intended start (as wrk2); prints requests/s and latency percentiles from the histogram
+  request's intended start (as wrk2); prints requests/s and latency percentiles from the histogram.
+  --timer-slack D lets one wake-up start every arrival due within D (less CPU; the lateness shows
+  in latency and schedule_lag)
 )";
 
 std::string ms(std::int64_t ns) { return fmt::format("{:.3f}ms", static_cast<double>(ns) / 1e6); }
@@ -54,7 +57,7 @@ int http_command(const std::vector<std::string>& argv) {
   Args args;
   try {
     args = parse_args(argv, {"--connections", "--threads", "--duration", "--rate", "--spacing",
-                             "--timeout", "--results-dir"});
+                             "--timeout", "--results-dir", "--timer-slack"});
     if (args.positional.size() != 1) throw std::invalid_argument("needs exactly one URL");
   } catch (const std::invalid_argument& e) {
     std::cerr << "perfgate http: " << e.what() << '\n' << kHttpUsage;
@@ -87,6 +90,7 @@ int http_command(const std::vector<std::string>& argv) {
       profile.max_in_flight = static_cast<std::uint32_t>(connections);
       profile.prestart = true;  // connect first, as wrk does
       profile.when_busy = load::WhenBusy::kQueue;
+      profile.timer_slack = core::parse_duration(flag("--timer-slack", "0s"));
       const std::string spacing = flag("--spacing", "even");
       if (spacing != "even" && spacing != "poisson")
         throw std::invalid_argument("--spacing: expected even or poisson, got " + spacing);

@@ -176,8 +176,8 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
   node.expect_object("a load (executor, users or rate, duration, ...)");
   node.only_keys({"executor", "users", "rate", "stages", "start_users", "start_rate", "duration",
                   "iterations", "think_time", "spacing", "max_in_flight", "graceful_stop",
-                  "threads", "seed", "connect_timeout", "request_timeout", "prestart",
-                  "when_busy"});
+                  "threads", "seed", "connect_timeout", "request_timeout", "prestart", "when_busy",
+                  "timer_slack"});
   load::LoadProfile& lp = sc.load;
   if (!node.has("executor")) node.fail("expected \"executor\": \"closed_loop\" or \"open_loop\"");
   const std::string executor = node.child("executor").string("\"closed_loop\" or \"open_loop\"");
@@ -276,6 +276,10 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
     if (!node.child("prestart").value().is_boolean())
       node.child("prestart").fail("expected true or false");
     lp.prestart = node.child("prestart").value().get<bool>();
+  }
+  if (node.has("timer_slack")) {
+    if (!open) node.child("timer_slack").fail("timer_slack applies to open_loop only");
+    lp.timer_slack = node.child("timer_slack").duration("a duration like \"200us\"");
   }
   if (node.has("graceful_stop"))
     lp.graceful_stop = node.child("graceful_stop").duration("a duration like \"5s\"");

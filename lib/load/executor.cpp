@@ -299,7 +299,7 @@ struct Worker {
       if (!t) break;
       next_arrival = shared.origin + *t;
       if (next_arrival > SteadyClock::now()) {
-        arrival_timer.expires_at(next_arrival);
+        arrival_timer.expires_at(next_arrival + shared.profile.timer_slack);
         arrival_timer.async_wait([this](boost::system::error_code ec) { on_arrival_due(ec); });
         return;
       }

@@ -214,7 +214,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.json: /scenarios/s/load/ci/duraton: unknown key 'duraton' (expected one of: "
                   "executor, users, rate, stages, start_users, start_rate, duration, iterations, "
                   "think_time, spacing, max_in_flight, graceful_stop, threads, seed, "
-                  "connect_timeout, request_timeout, prestart, when_busy)"},
+                  "connect_timeout, request_timeout, prestart, when_busy, timer_slack)"},
+        Malformed{"TimerSlackOnClosedLoop",
+                  table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5,
+                                       "duration": "10s", "timer_slack": "1ms" } })j"),
+                  "t.json: /scenarios/s/load/ci/timer_slack: timer_slack applies to open_loop "
+                  "only"},
         Malformed{
             "FractionalUsers",
             table_with(

@@ -139,6 +139,11 @@ struct LoadProfile {
   // connects its clients first; otherwise slots start on first use, inside the measured run.
   bool prestart = false;
   WhenBusy when_busy = WhenBusy::kDrop;
+  // Open loop: wake for an arrival up to this late, so that one wake-up starts every arrival
+  // due by then. Each wake-up is a context switch (most of the generator's CPU at a fixed rate);
+  // wrk's 1 ms timer tick is such a slack. The lateness is not hidden: latency runs from the
+  // intended start and schedule_lag shows it. 0 (the default) wakes for each arrival on time.
+  Nanos timer_slack{0};
   // Stop after this many operations in all (over every shard), if set.
   std::optional<std::uint64_t> iterations;
   Nanos graceful_stop = std::chrono::seconds(5);
