@@ -172,7 +172,10 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
     open = false;
   }
 
-  void fail(ErrorKind kind, std::string detail, bool may_be_stale = false) {
+  // Fails the request with `kind`, or as a timeout when the watchdog or cancel() aborted the step.
+  void fail(ErrorKind kind, std::string detail, bool may_be_stale = false,
+            const error_code& ec = {}) {
+    if (ec == asio::error::operation_aborted) timed_out = true;
     // A reused keep-alive connection the server had already closed: open a fresh one, once.
     const bool stale = may_be_stale && reused && !retried && !timed_out;
     close();
@@ -213,7 +216,7 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
   void on_connect(error_code ec) {
     if (ec) {
       return fail(ec == asio::error::connection_refused ? ErrorKind::kRefused : ErrorKind::kOther,
-                  ec.message());
+                  ec.message(), false, ec);
     }
     exchange.connect = SteadyClock::now() - step_start;
     error_code ignored;
@@ -235,7 +238,7 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
   }
 
   void on_handshake(error_code ec) {
-    if (ec) return fail(ErrorKind::kTls, ec.message());
+    if (ec) return fail(ErrorKind::kTls, ec.message(), false, ec);
     exchange.tls_handshake = SteadyClock::now() - step_start;
     open = true;
     deadline = request_deadline;
@@ -256,7 +259,7 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
   }
 
   void on_write(error_code ec) {
-    if (ec) return fail(ErrorKind::kReset, ec.message(), is_close(ec));
+    if (ec) return fail(ErrorKind::kReset, ec.message(), is_close(ec), ec);
     reader.reset(head_request);
     if (in_end > in_begin) return parse();  // bytes the server sent ahead of our request
     do_read();
@@ -275,7 +278,7 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
     in_end += n;
     if (!ec) return parse();
     if (timed_out || ec == asio::error::operation_aborted)
-      return fail(ErrorKind::kTimeout, ec.message());
+      return fail(ErrorKind::kTimeout, ec.message(), false, ec);
     if (!is_close(ec)) return fail(ErrorKind::kReset, ec.message());
     if (reader.finish_at_eof() == ResponseReader::State::kDone) return on_complete();
     if (reader.closed_before_response()) return fail(ErrorKind::kReset, ec.message(), true);

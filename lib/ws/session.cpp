@@ -212,10 +212,9 @@ class Impl final : public Session::Core, public std::enable_shared_from_this<Imp
   // sessions, 25 MiB of the generator's memory).
   static constexpr std::size_t kReadPiece = 256;
   void do_read() {
-    ws_.async_read_some(buffer_, kReadPiece,
-                        [self = this->shared_from_this()](error_code ec, std::size_t) {
-                          self->on_read(ec);
-                        });
+    ws_.async_read_some(
+        buffer_, kReadPiece,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
