@@ -135,7 +135,11 @@ struct Worker {
   }
 
   // Records one finished operation that started at `began` (intended start in open loop).
-  void finish(TimePoint began, std::size_t stage, OperationResult r) {
+  // With `sent` (open loop: when the operation actually began), also records
+  // latency_uncorrected: what a tool timing from the send would report, the coordinated
+  // omission perfgate does not commit.
+  void finish(TimePoint began, std::size_t stage, OperationResult r,
+              std::optional<TimePoint> sent = std::nullopt) {
     if (!r.counted) return;
     const TimePoint now = SteadyClock::now();
     const std::int64_t latency = (now - began).count();
@@ -147,6 +151,7 @@ struct Worker {
     recorder.operation_finished(now, latency, r.error, steady);
     if (r.error != ErrorKind::kNone) return;
     recorder.record(shared.ids.latency, latency);
+    if (sent) recorder.record(shared.ids.latency_uncorrected, (now - *sent).count());
     if (r.tag < shared.ids.by_tag.size()) recorder.record(shared.ids.by_tag[r.tag], latency);
     if (!shared.ids.by_stage.empty()) {
       const std::size_t last = shared.ids.by_stage.size() - 1;
@@ -385,12 +390,7 @@ struct Worker {
   void iterate_arrival(UserSlot& u, TimePoint intended) {
     const TimePoint began = SteadyClock::now();
     u.user->iterate([this, &u, intended, began](OperationResult r) {
-      finish(intended, stage_at(intended), r);
-      if (r.counted && r.error == ErrorKind::kNone && r.error_name == nullptr) {
-        // What a tool that times from the send would report: the difference from `latency` is
-        // the coordinated omission perfgate does not commit.
-        recorder.record(shared.ids.latency_uncorrected, (SteadyClock::now() - began).count());
-      }
+      finish(intended, stage_at(intended), r, began);
       if (r.session_lost) session_lost(u);
       release(u);
     });
