@@ -56,7 +56,12 @@ std::string redact(std::string_view input) {
     }
     from = start;
   }
-  mask_after(text, "password=", "&; \"");
+  // Key/value secrets: libpq's password=, and query parameters that carry keys and tokens
+  // (?api_key=..., &access_token=...).
+  for (const std::string_view key : {"password=", "api_key=", "apikey=", "token=", "secret="}) {
+    mask_after(text, key, "&; \"");
+  }
+  mask_after(text, "x-api-key: ", "\",;");
   mask_after(text, "bearer ", "\",;");
   mask_after(text, "basic ", "\",;");
   return text;

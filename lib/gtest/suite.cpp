@@ -15,6 +15,7 @@
 #include "perfgate/core/clock.hpp"
 #include "perfgate/metrics/catalog.hpp"
 #include "perfgate/metrics/process_sampler.hpp"
+#include "perfgate/net/reachability.hpp"
 #include "perfgate/report/console.hpp"
 #include "perfgate/report/progress.hpp"
 #include "perfgate/report/results_file.hpp"
@@ -157,6 +158,24 @@ void compare_with_baseline(const SuiteContext& s, const config::ScenarioConfig& 
                          rule.max_regression, file, r);
 }
 
+// A bad URL or a target that takes no connection fails the suite here, before any load, naming
+// the target and where its address came from. (The database suite's own check connects to "pg".)
+void check_target(const config::Target& t) {
+  if (t.name == "pg") return;
+  const auto fail = [&t](const std::string& why) {
+    return core::Error(fmt::format("target {} (from {}): {}", t.name, t.source, why));
+  };
+  net::Url url;
+  try {
+    url = net::Url::parse(t.url);
+  } catch (const core::Error& e) {
+    throw fail(e.what());
+  }
+  if (const auto why = net::unreachable_reason(url, std::chrono::seconds(5))) {
+    throw fail(fmt::format("{} is not reachable: {}", url.to_string(), *why));
+  }
+}
+
 }  // namespace
 
 std::atomic<bool>& stop_requested() {
@@ -187,10 +206,7 @@ void SuiteEnvironment::SetUp() {
         (std::filesystem::path(c.settings.thresholds_dir) / (table_name_ + ".json")).string();
     c.table = config::load_table(table_path, c.settings.profile);
     c.targets = config::Targets::from_environment();
-    for (const std::string& name : required_targets_) {
-      const config::Target& t = c.targets.require(name);
-      if (name != "pg") net::Url::parse(t.url);  // a bad URL fails here, before any load
-    }
+    for (const std::string& name : required_targets_) check_target(c.targets.require(name));
     if (check_) {
       for (const auto& [name, scenario] : c.table.scenarios) check_(scenario, c.targets);
     }

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "perfgate/core/error.hpp"
+#include "perfgate/core/redact.hpp"
 
 namespace perfgate::net {
 
@@ -20,7 +21,7 @@ std::string Url::to_string() const {
 
 Url Url::parse(std::string_view text) {
   const auto fail = [&](std::string_view why) {
-    return core::Error(fmt::format("invalid URL '{}': {}", text, why));
+    return core::Error(fmt::format("invalid URL '{}': {}", core::redact(text), why));
   };
   Url url;
   const auto sep = text.find("://");

@@ -107,6 +107,9 @@ TEST(RedactTest, RemovesPasswordsTokensAndKeys) {
   EXPECT_EQ(redact("Authorization: Bearer abc.def"), "Authorization: Bearer ***");
   EXPECT_EQ(redact("http://127.0.0.1:8080/path"), "http://127.0.0.1:8080/path");
   EXPECT_EQ(redact("https://user@host/x"), "https://user@host/x");  // no password to hide
+  EXPECT_EQ(redact("https://h/v1?api_key=k3y&x=1"), "https://h/v1?api_key=***&x=1");
+  EXPECT_EQ(redact("wss://h/feed?access_token=t0k"), "wss://h/feed?access_token=***");
+  EXPECT_EQ(redact("X-Api-Key: k3y"), "X-Api-Key: ***");
 }
 
 }  // namespace

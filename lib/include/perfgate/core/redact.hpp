@@ -8,7 +8,8 @@ namespace perfgate::core {
 
 // Returns `text` with secrets replaced by "***": the password of a URL's user info
 // ("postgresql://u:pw@h/db" -> "postgresql://u:***@h/db"), libpq key/value passwords
-// ("password=pw" -> "password=***"), and bearer tokens / API keys after "Bearer " or "Basic ".
+// ("password=pw" -> "password=***"), key and token parameters ("?api_key=k", "&access_token=t",
+// "secret=s"), and bearer tokens / API keys after "Bearer ", "Basic " or "X-Api-Key: ".
 std::string redact(std::string_view text);
 
 }  // namespace perfgate::core
