@@ -9,17 +9,15 @@
 
 #include "perfgate/report/results_file.hpp"
 #include "process.hpp"
+#include "suite_program.hpp"
 
 namespace perfgate {
 namespace {
 
 namespace fs = std::filesystem;
 
-class SuiteGateTest : public ::testing::Test {
+class SuiteGateTest : public testing::SuiteProgramTest {
  protected:
-  void SetUp() override { dir_ = testing::make_temp_dir(); }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // `extra`: more top-level keys, e.g. R"("baseline": {...},)".
   void write_table(const std::string& latency_rule, const std::string& extra = "") {
     write_file("concurrent_users.json",
@@ -31,40 +29,11 @@ class SuiteGateTest : public ::testing::Test {
         "min_samples": 50 } } })j");
   }
 
-  void write_file(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ + "/" + name) << text;
-  }
-
-  // Runs a suite program as CI would, with this test's tables and results folder and no other
-  // targets than `env` names.
   testing::ProgramResult run_suite(const std::map<std::string, std::string>& env,
                                    const std::string& program = PERFGATE_USERS_SUITE_BIN,
                                    const std::string& filter = "*SustainedLoad*") {
-    std::map<std::string, std::string> all = env;
-    all["PERFGATE_THRESHOLDS_DIR"] = dir_;
-    all["PERFGATE_RESULTS_DIR"] = dir_ + "/results";
-    all["PERFGATE_PROFILE"] = "ci";
-    all["PERFGATE_EMBEDDED_TARGETS"] = dir_ + "/none.json";
-    all["PERFGATE_TARGETS"] = "";
-    return testing::run_program({program, "--gtest_filter=" + filter}, all);
+    return SuiteProgramTest::run_suite(env, program, filter);
   }
-
-  // Requests the service answered on its API routes (not /metrics itself).
-  static std::uint64_t api_requests(const testing::ReferenceService& s) {
-    const std::string text = s.metrics();
-    std::uint64_t total = 0;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.starts_with("perfgate_reference_requests_total") &&
-          line.find("/metrics") == std::string::npos) {
-        total += std::stoull(line.substr(line.rfind(' ') + 1));
-      }
-    }
-    return total;
-  }
-
-  std::string dir_;
 };
 
 TEST_F(SuiteGateTest, ImpossibleLimitFailsNamingMetricValueLimitAndSamples) {

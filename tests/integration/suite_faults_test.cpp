@@ -1,0 +1,216 @@
+// suite_faults_test - A suite program when things go wrong in the middle of a run, as CI would see
+// it: the target killed or stalling, the program itself sent SIGINT or SIGTERM, a results folder
+// it cannot write, and targets that are misspelt or not there. Each case must end on time, say
+// what happened, exit non-zero and leave complete, valid results files (or, before any load is
+// sent, none at all).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <thread>
+
+#include "perfgate/report/results_file.hpp"
+#include "process.hpp"
+#include "scripted_server.hpp"
+#include "suite_program.hpp"
+
+namespace perfgate {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class SuiteFaultsTest : public testing::SuiteProgramTest {
+ protected:
+  // The concurrent-users table with `scenarios` (each closed loop, 4 users, `duration`).
+  void write_table(const std::vector<std::string>& scenarios, const std::string& duration,
+                   const std::string& request_timeout = "2s") {
+    std::string text = R"j({"suite": "concurrent_users", "scenarios": {)j";
+    for (const std::string& name : scenarios) {
+      if (text.back() != '{') text += ',';
+      text += '"' + name + R"j(": {
+        "load": { "ci": { "executor": "closed_loop", "users": 4, "duration": ")j" +
+              duration + R"j(", "think_time": "5ms",
+                          "request_timeout": ")j" +
+              request_timeout + R"j(", "connect_timeout": "1s" } },
+        "thresholds": { "latency": { "p(95)": { "acceptable": "1s" } },
+                        "error_rate": { "rate": { "acceptable": "1%" } } },
+        "min_samples": 10 })j";
+    }
+    write_file("concurrent_users.json", text + "}}");
+  }
+
+  testing::ProgramResult run_users(const std::map<std::string, std::string>& env,
+                                   const std::string& filter = "*SustainedLoad*") {
+    return run_suite(env, PERFGATE_USERS_SUITE_BIN, filter);
+  }
+
+  std::string results_file(const std::string& scenario) const {
+    return dir_ + "/results/concurrent_users/" + scenario + ".json";
+  }
+
+  // Waits until the suite has started its first run (it printed its settings) and then `more`.
+  static void wait_until_running(const testing::StartedProgram& program, Clock::duration more) {
+    const auto deadline = Clock::now() + 30s;
+    while (program.output_so_far().find("perfgate: target http") == std::string::npos &&
+           Clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+    }
+    std::this_thread::sleep_for(more);
+  }
+};
+
+TEST_F(SuiteFaultsTest, TargetKilledMidRunIsCountedByKindAndTheRunEndsOnTime) {
+  auto service = std::make_unique<testing::ReferenceService>();
+  write_table({"sustained_load"}, "4s");
+  testing::StartedProgram suite({PERFGATE_USERS_SUITE_BIN, "--gtest_filter=*SustainedLoad*"},
+                                suite_environment({{"PERFGATE_TARGET_HTTP", service->url()}}));
+  wait_until_running(suite, 1500ms);
+  ::kill(service->pid(), SIGKILL);
+  const auto killed_at = Clock::now();
+  const auto result = suite.wait();
+  const auto after_kill = Clock::now() - killed_at;
+
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_LT(after_kill, 2500ms + 2s) << "the run should end when its 4s are up";
+  EXPECT_NE(result.output.find("error_rate rate = "), std::string::npos) << result.output;
+  const metrics::RunResult r = report::read_results(results_file("sustained_load"));
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_FALSE(r.passed);
+  EXPECT_GT(r.completed, 10u) << "requests before the kill succeed";
+  EXPECT_GT(r.errors.count("refused") ? r.errors.at("refused") : 0, 0u)
+      << "new connections after the kill are refused";
+  for (const auto& [kind, count] : r.errors) {
+    EXPECT_TRUE(kind == "refused" || kind == "reset" || kind == "closed_early")
+        << kind << ": " << count << " (a killed target refuses, resets or cuts off)";
+  }
+  const auto failed = std::accumulate(r.errors.begin(), r.errors.end(), std::uint64_t{0},
+                                      [](std::uint64_t n, const auto& e) { return n + e.second; });
+  EXPECT_EQ(failed, r.failed);
+  EXPECT_LT(r.duration_s, 5.0);
+}
+
+TEST_F(SuiteFaultsTest, StalledTargetTimesOutAndTheRunEndsOnTime) {
+  // Accepts connections and never answers.
+  testing::ScriptedServer silent("", testing::ScriptedServer::After::kStall);
+  write_table({"sustained_load"}, "3s", "500ms");
+  const auto started = Clock::now();
+  const auto result = run_users({{"PERFGATE_TARGET_HTTP", silent.url()}});
+  const auto took = Clock::now() - started;
+
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_LT(took, 3s + 3s) << "3s of load and a 500ms request timeout";
+  const metrics::RunResult r = report::read_results(results_file("sustained_load"));
+  EXPECT_EQ(r.completed, 0u);
+  ASSERT_TRUE(r.errors.count("timeout")) << result.output;
+  EXPECT_EQ(r.errors.at("timeout"), r.failed);
+  EXPECT_GE(r.failed, 4u * 5) << "each of 4 users times out about every 0.5s for 3s";
+}
+
+class SuiteSignalTest : public SuiteFaultsTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(SuiteSignalTest, StopsTheRunAndWritesEveryScenarioMarkedInterrupted) {
+  testing::ReferenceService service;
+  write_table({"sustained_load", "peak_users"}, "60s");
+  testing::StartedProgram suite(
+      {PERFGATE_USERS_SUITE_BIN, "--gtest_filter=*SustainedLoad*:*PeakUsers*"},
+      suite_environment({{"PERFGATE_TARGET_HTTP", service.url()}}));
+  wait_until_running(suite, 1500ms);
+  ::kill(suite.pid(), GetParam());
+  const auto signalled_at = Clock::now();
+  const auto result = suite.wait();
+
+  EXPECT_LT(Clock::now() - signalled_at, 5s) << "in-flight work is stopped, not waited out";
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_LT(result.exit_code, 128) << "the program exits itself, not killed by the signal";
+  // The scenario in progress: its figures so far. The one after it: recorded, never started.
+  const metrics::RunResult stopped = report::read_results(results_file("sustained_load"));
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_FALSE(stopped.passed);
+  EXPECT_GT(stopped.completed, 10u);
+  EXPECT_LT(stopped.duration_s, 10.0);
+  EXPECT_GT(stopped.histograms.at("latency").count(), 10u);
+  const metrics::RunResult skipped = report::read_results(results_file("peak_users"));
+  EXPECT_TRUE(skipped.interrupted);
+  EXPECT_FALSE(skipped.passed);
+  EXPECT_EQ(skipped.attempted, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, SuiteSignalTest, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& info) {
+                           return info.param == SIGINT ? "SIGINT" : "SIGTERM";
+                         });
+
+TEST_F(SuiteFaultsTest, UnwritableResultsFolderIsNamedBeforeAnyLoad) {
+  testing::ReferenceService service;
+  write_table({"sustained_load"}, "2s");
+  write_file("not-a-folder", "a file where the results folder's parent should be");
+  const std::string results = dir_ + "/not-a-folder/results";
+  const auto result =
+      run_users({{"PERFGATE_TARGET_HTTP", service.url()}, {"PERFGATE_RESULTS_DIR", results}});
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("results folder '" + results + "' cannot be created"),
+            std::string::npos)
+      << result.output;
+  EXPECT_EQ(api_requests(service), 0u);
+}
+
+struct BadTarget {
+  const char* name;
+  std::string url;
+  std::string expected;  // in the line that starts "target http (from PERFGATE_TARGET_HTTP): "
+};
+
+void PrintTo(const BadTarget& t, std::ostream* out) { *out << t.url; }
+
+// "{unused}" in a URL: a loopback port nothing listens on, chosen when the test runs.
+std::string with_unused_port(std::string url) {
+  if (const auto at = url.find("{unused}"); at != std::string::npos) {
+    url.replace(at, 8, std::to_string(testing::unused_port()));
+  }
+  return url;
+}
+
+class SuiteBadTargetTest : public SuiteFaultsTest,
+                           public ::testing::WithParamInterface<BadTarget> {};
+
+TEST_P(SuiteBadTargetTest, FailsBeforeAnyLoadNamingTheVariable) {
+  write_table({"sustained_load"}, "2s");
+  const auto started = Clock::now();
+  const auto result = run_users({{"PERFGATE_TARGET_HTTP", with_unused_port(GetParam().url)}});
+  EXPECT_LT(Clock::now() - started, 10s);
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  const std::string said =
+      "perfgate: not starting the suite: target http (from "
+      "PERFGATE_TARGET_HTTP): ";
+  const auto at = result.output.find(said);
+  ASSERT_NE(at, std::string::npos) << result.output;
+  const std::string line = result.output.substr(at, result.output.find('\n', at) - at);
+  EXPECT_NE(line.find(GetParam().expected), std::string::npos) << line;
+  EXPECT_EQ(result.output.find("s3cret"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(results_file("sustained_load")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Targets, SuiteBadTargetTest,
+    ::testing::Values(
+        BadTarget{"BadUrl", "127.0.0.1:8080",
+                  "invalid URL '127.0.0.1:8080': expected scheme://host[:port][/path]"},
+        BadTarget{"UnknownScheme", "ftp://127.0.0.1:21/",
+                  "invalid URL 'ftp://127.0.0.1:21/': unknown scheme 'ftp' (expected http, "
+                  "https, ws or wss)"},
+        BadTarget{"SecretInABadUrlIsNotPrinted", "postgresql://app:s3cret@127.0.0.1/db",
+                  "invalid URL 'postgresql://app:***@127.0.0.1/db': unknown scheme"},
+        BadTarget{"NothingListening", "http://127.0.0.1:{unused}",
+                  "is not reachable: Connection refused"},
+        BadTarget{"UnknownHost", "http://no-such-host.invalid:8080",
+                  "http://no-such-host.invalid:8080 is not reachable: host 'no-such-host.invalid' "
+                  "not found"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace perfgate
