@@ -1,5 +1,6 @@
 // ws_test - The WebSocket driver against the real reference service, including servers that drop
-// sessions mid-run or never finish the upgrade, and rooms spread over worker processes.
+// sessions mid-run, never finish the upgrade or send invalid UTF-8, and rooms spread over worker
+// processes.
 #include <gtest/gtest.h>
 
 #include "perfgate/load/executor.hpp"
@@ -83,6 +84,20 @@ TEST(WebSocket, ServerThatDropsSessionsIsCountedAndTheRunEndsOnTime) {
   EXPECT_GE(count(r, "reconnections"), 10u);  // and its user came back
   // Every session's life ended by the drop lasted about 700 ms.
   EXPECT_LT(r.histograms.at("session_uptime").percentile(50), 1'000'000'000);
+  EXPECT_LT(out.duration_s, 4.5);
+}
+
+TEST(WebSocket, InvalidUtf8InATextFrameIsAProtocolErrorAndTheRunEndsOnTime) {
+  ReferenceService service({"--ws-corrupt-text", "true"});
+  WorkloadOptions o;
+  o.mode = Mode::kEcho;
+  o.path = "/ws/echo";
+  o.format = Format::kText;
+  const Outcome out = run(service.port(), o, closed(4, 2s, 20ms));
+  const auto& r = out.result;
+  ASSERT_TRUE(r.errors.count("protocol")) << r.to_json().dump();
+  EXPECT_GE(r.errors.at("protocol"), 4u);  // every session's first echo, at least
+  EXPECT_EQ(count(r, "messages_received"), 0u) << "no corrupt message is taken as received";
   EXPECT_LT(out.duration_s, 4.5);
 }
 

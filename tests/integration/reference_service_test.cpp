@@ -1,0 +1,109 @@
+// reference_service_test - The reference service defends itself as a real service must: requests,
+// headers, connections and login sessions are bounded (413, 431, 503 beyond each limit, never a
+// crash or unbounded memory), and its session tokens are long, random and never repeat.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace perfgate {
+namespace {
+
+using testing::raw_exchange;
+
+// The status code of a raw HTTP response ("HTTP/1.1 413 ..." -> 413), or 0.
+int status_of(const std::string& response) {
+  if (!response.starts_with("HTTP/1.1 ") || response.size() < 12) return 0;
+  return std::stoi(response.substr(9, 3));
+}
+
+std::string body_of(const std::string& response) {
+  const auto at = response.find("\r\n\r\n");
+  return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+std::string login_request(int user) {
+  const std::string body = R"({"username": "user)" + std::to_string(user) +
+                           R"(", "password": "pass)" + std::to_string(user) + R"("})";
+  return "POST /auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+         "Content-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST(ReferenceService, RequestBodyBeyondTheLimitIs413) {
+  testing::ReferenceService service({"--max-body", "1KiB"});
+  // Declared too large: refused from the header, before any of the body is read.
+  const auto declared = raw_exchange(
+      service.port(),
+      "POST /auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100000000\r\n"
+      "\r\n");
+  EXPECT_EQ(status_of(declared), 413) << declared;
+  EXPECT_NE(body_of(declared).find("request body too large"), std::string::npos) << declared;
+  // Within the limit: served.
+  EXPECT_EQ(status_of(raw_exchange(service.port(), login_request(1))), 200);
+  // Chunked, with no length declared: counted as it arrives.
+  std::string chunked =
+      "POST /auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 4; ++i) chunked += "200\r\n" + std::string(512, 'x') + "\r\n";
+  EXPECT_EQ(status_of(raw_exchange(service.port(), chunked + "0\r\n\r\n")), 413);
+}
+
+TEST(ReferenceService, RequestHeaderBeyondTheLimitIs431) {
+  testing::ReferenceService service({"--max-header", "2KiB"});
+  const auto big = raw_exchange(
+      service.port(), "GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(4096, 'p') +
+                          "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(big), 431) << big;
+  EXPECT_EQ(status_of(raw_exchange(service.port(),
+                                   "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")),
+            200);
+}
+
+TEST(ReferenceService, GarbageIsA400AndTheServiceStaysUp) {
+  testing::ReferenceService service;
+  EXPECT_EQ(status_of(raw_exchange(service.port(), std::string("\x01\x02 not http\r\n\r\n"))), 400);
+  EXPECT_EQ(status_of(raw_exchange(service.port(),
+                                   "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")),
+            200);
+}
+
+TEST(ReferenceService, ConnectionsBeyondTheLimitAre503) {
+  testing::ReferenceService service({"--max-connections", "4"});
+  std::vector<int> held;
+  for (int i = 0; i < 4; ++i) held.push_back(testing::connect_to_loopback(service.port()));
+  ::usleep(200'000);  // the service has accepted all four
+  const std::string health = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const auto refused = raw_exchange(service.port(), health);
+  EXPECT_EQ(status_of(refused), 503) << refused;
+  EXPECT_NE(body_of(refused).find("connection limit reached"), std::string::npos);
+  for (const int fd : held) ::close(fd);
+  ::usleep(200'000);  // the service has seen them close
+  EXPECT_EQ(status_of(raw_exchange(service.port(), health)), 200);
+}
+
+TEST(ReferenceService, LoginSessionsBeyondTheLimitAre503AndTokensAreRandom) {
+  testing::ReferenceService service({"--max-sessions", "3"});
+  std::set<std::string> tokens;
+  for (int user = 1; user <= 3; ++user) {
+    const auto response = raw_exchange(service.port(), login_request(user));
+    ASSERT_EQ(status_of(response), 200) << response;
+    const std::string token = nlohmann::json::parse(body_of(response))["token"];
+    // 32 bytes from a cryptographic source, hex: nothing a client could guess or count up to.
+    EXPECT_EQ(token.size(), 64u);
+    EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << token;
+    tokens.insert(token);
+  }
+  EXPECT_EQ(tokens.size(), 3u);
+  const auto over = raw_exchange(service.port(), login_request(4));
+  EXPECT_EQ(status_of(over), 503) << over;
+  EXPECT_NE(body_of(over).find("session limit reached"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace perfgate
