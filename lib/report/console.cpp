@@ -20,7 +20,10 @@ std::string console_summary(const metrics::RunResult& r) {
   for (const auto& [key, h] : r.histograms) {
     const metrics::MetricInfo* info = metrics::find_metric(key);
     const double s = info ? info->scale : 1.0;
-    const auto v = [&](double x) { return h.count() ? value_text(x * s, key) : std::string("-"); };
+    // Init-captures: clang before 16 cannot capture structured bindings themselves.
+    const auto v = [&hist = h, &name = key, s](double x) {
+      return hist.count() ? value_text(x * s, name) : std::string("-");
+    };
     fmt::format_to(it, "{:<34} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", key, h.count(),
                    v(h.mean()), v(static_cast<double>(h.percentile(50))),
                    v(static_cast<double>(h.percentile(90))),

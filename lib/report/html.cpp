@@ -151,7 +151,10 @@ std::string metrics_table(const metrics::RunResult& r) {
       "<th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n";
   for (const auto& [key, h] : r.histograms) {
     const double s = scale_of(key);
-    const auto v = [&](double x) { return h.count() ? escape(value_text(x * s, key)) : "-"; };
+    // Init-captures: clang before 16 cannot capture structured bindings themselves.
+    const auto v = [&hist = h, &name = key, s](double x) {
+      return hist.count() ? escape(value_text(x * s, name)) : "-";
+    };
     fmt::format_to(
         std::back_inserter(out),
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"

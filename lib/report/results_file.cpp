@@ -67,17 +67,21 @@ metrics::RunResult read_results(const std::string& path) {
   if (!in) throw core::IoError(fmt::format("{}: cannot read results file", path));
   std::stringstream b;
   b << in.rdbuf();
+  return parse_results(b.str(), path);
+}
+
+metrics::RunResult parse_results(std::string_view text, const std::string& source) {
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(b.str());
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw core::IoError(
-        fmt::format("{}: not a complete JSON document (truncated?): {}", path, e.what()));
+        fmt::format("{}: not a complete JSON document (truncated?): {}", source, e.what()));
   }
   try {
     return metrics::RunResult::from_json(doc);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("{}: {}", path, e.what()));
+    throw std::invalid_argument(fmt::format("{}: {}", source, e.what()));
   }
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "perfgate/metrics/run_result.hpp"
@@ -22,6 +23,8 @@ std::string write_results(const std::string& dir, const metrics::RunResult& resu
 // Reads a results file. Throws core::IoError (unreadable, truncated, not JSON) or
 // std::invalid_argument (wrong schema version, missing fields), each naming the file.
 metrics::RunResult read_results(const std::string& path);
+// Parses a results file's text; `source` names it in errors, which are those of read_results.
+metrics::RunResult parse_results(std::string_view text, const std::string& source);
 
 // The results files that `paths` name: files as given, folders searched recursively for
 // `*.json`. Throws core::IoError for a path that does not exist or a folder with no results.
