@@ -47,7 +47,7 @@ Targets Targets::parse(const std::string& text, const std::string& source) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     throw ConfigError(source, "", fmt::format("malformed JSON: {}", e.what()));
   }
   if (!doc.is_object()) throw ConfigError(source, "", "expected an object of targets by name");

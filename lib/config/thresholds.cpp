@@ -433,7 +433,7 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     throw ConfigError(file, "", fmt::format("malformed JSON: {}", e.what()));
   }
   const Node root(doc, file, "");

@@ -77,6 +77,8 @@ metrics::RunResult parse_results(std::string_view text, const std::string& sourc
   } catch (const nlohmann::json::parse_error& e) {
     throw core::IoError(
         fmt::format("{}: not a complete JSON document (truncated?): {}", source, e.what()));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number like 1e400
+    throw core::IoError(fmt::format("{}: not valid JSON: {}", source, e.what()));
   }
   try {
     return metrics::RunResult::from_json(doc);

@@ -44,6 +44,7 @@ TEST(TargetsTest, MissingTargetSaysWhichVariableToSet) {
 
 TEST(TargetsTest, MalformedFilesAreLocated) {
   EXPECT_THROW(Targets::parse("{", "t.json"), ConfigError);
+  EXPECT_THROW(Targets::parse(R"({"http": {"pid": 1e400}})", "t.json"), ConfigError);
   try {
     Targets::parse(R"({"http": {"adress": "x"}})", "t.json");
     FAIL();
