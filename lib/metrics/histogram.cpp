@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+
+#include "perfgate/core/json_fields.hpp"
 
 namespace perfgate::metrics {
 namespace {
@@ -116,26 +119,31 @@ nlohmann::json Histogram::to_json() const {
 
 Histogram Histogram::from_json(const nlohmann::json& j) {
   try {
-    Histogram h(j.at("significant_digits").get<int>(), j.at("highest").get<std::int64_t>());
+    Histogram h(core::whole_number<int>(j.at("significant_digits"), "significant_digits"),
+                core::whole_number<std::int64_t>(j.at("highest"), "highest"));
     std::uint64_t total = 0;
     for (const auto& pair : j.at("buckets")) {
-      const auto index = pair.at(0).get<std::size_t>();
-      const auto count = pair.at(1).get<std::uint64_t>();
+      const auto index = core::whole_number<std::size_t>(pair.at(0), "bucket index");
+      const auto count = core::whole_number<std::uint64_t>(pair.at(1), "bucket count");
       if (index >= h.counts_.size()) throw std::invalid_argument("bucket index out of range");
+      if (count > std::numeric_limits<std::uint64_t>::max() - total) {
+        throw std::invalid_argument("bucket counts overflow");
+      }
       h.counts_[index] += count;
       total += count;
     }
-    if (total != j.at("count").get<std::uint64_t>()) {
+    if (total != core::whole_number<std::uint64_t>(j.at("count"), "count")) {
       throw std::invalid_argument("bucket counts do not add up to 'count'");
     }
     h.total_ = total;
-    h.clamped_ = j.value("clamped", std::uint64_t{0});
+    h.clamped_ =
+        j.contains("clamped") ? core::whole_number<std::uint64_t>(j.at("clamped"), "clamped") : 0;
     const auto sum = j.at("sum").get<double>();
     if (!(sum >= 0 && sum < 1e38)) throw std::invalid_argument("'sum' out of range");
     h.sum_ = static_cast<Sum>(sum);
     if (total != 0) {
-      h.min_ = j.at("min").get<std::int64_t>();
-      h.max_ = j.at("max").get<std::int64_t>();
+      h.min_ = core::whole_number<std::int64_t>(j.at("min"), "min");
+      h.max_ = core::whole_number<std::int64_t>(j.at("max"), "max");
     }
     return h;
   } catch (const nlohmann::json::exception& e) {

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "perfgate/core/json_fields.hpp"
 #include "perfgate/metrics/catalog.hpp"
 
 namespace perfgate::metrics {
@@ -103,32 +104,38 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
     r.profile = j.at("profile").get<std::string>();
     r.passed = j.at("passed").get<bool>();
     r.interrupted = j.at("interrupted").get<bool>();
-    r.started_at_ms = j.at("started_at").get<std::int64_t>();
-    r.ended_at_ms = j.at("ended_at").get<std::int64_t>();
+    r.started_at_ms = core::whole_number<std::int64_t>(j.at("started_at"), "started_at");
+    r.ended_at_ms = core::whole_number<std::int64_t>(j.at("ended_at"), "ended_at");
     r.duration_s = j.at("duration_s").get<double>();
-    r.shard.index = j.at("shard").at("index").get<int>();
-    r.shard.count = j.at("shard").at("count").get<int>();
+    r.shard.index = core::whole_number<int>(j.at("shard").at("index"), "index");
+    r.shard.count = core::whole_number<int>(j.at("shard").at("count"), "count");
     r.min_samples = j.value("min_samples", std::uint64_t{0});
     const auto& ops = j.at("operations");
-    r.attempted = ops.at("attempted").get<std::uint64_t>();
-    r.completed = ops.at("completed").get<std::uint64_t>();
-    r.failed = ops.at("failed").get<std::uint64_t>();
+    r.attempted = core::whole_number<std::uint64_t>(ops.at("attempted"), "attempted");
+    r.completed = core::whole_number<std::uint64_t>(ops.at("completed"), "completed");
+    r.failed = core::whole_number<std::uint64_t>(ops.at("failed"), "failed");
     for (const auto& [key, m] : j.at("metrics").items()) {
       if (m.contains("histogram")) {
         r.histograms.emplace(key, Histogram::from_json(m.at("histogram")));
       } else {
         r.rates[key] =
             RateFigure{m.at("numerator").get<double>(), m.at("denominator").get<double>(),
-                       m.at("count").get<std::uint64_t>()};
+                       core::whole_number<std::uint64_t>(m.at("count"), "count")};
       }
     }
-    r.errors = j.at("errors").get<std::map<std::string, std::uint64_t>>();
-    r.counters = j.value("counters", std::map<std::string, std::uint64_t>{});
+    for (const auto& [kind, n] : j.at("errors").items()) {
+      r.errors[kind] = core::whole_number<std::uint64_t>(n, "errors/" + kind);
+    }
+    // Held here: a range-for over items() of a temporary would read it after it is gone.
+    const nlohmann::json counters = j.value("counters", nlohmann::json::object());
+    for (const auto& [name, n] : counters.items()) {
+      r.counters[name] = core::whole_number<std::uint64_t>(n, "counters/" + name);
+    }
     for (const auto& p : j.at("series")) {
       SeriesPoint point;
-      point.second = p.at("t").get<std::int64_t>();
-      point.completed = p.at("completed").get<std::uint64_t>();
-      point.failed = p.at("failed").get<std::uint64_t>();
+      point.second = core::whole_number<std::int64_t>(p.at("t"), "t");
+      point.completed = core::whole_number<std::uint64_t>(p.at("completed"), "completed");
+      point.failed = core::whole_number<std::uint64_t>(p.at("failed"), "failed");
       point.latency = Histogram::from_json(p.at("latency"));
       r.series.push_back(std::move(point));
     }
@@ -139,7 +146,7 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
       o.comparison = t.value("comparison", "");
       o.limit = t.at("limit").get<double>();
       if (!t.at("measured").is_null()) o.measured = t.at("measured").get<double>();
-      o.samples = t.at("samples").get<std::uint64_t>();
+      o.samples = core::whole_number<std::uint64_t>(t.at("samples"), "samples");
       o.passed = t.at("passed").get<bool>();
       o.tier = t.at("tier").get<std::string>();
       o.note = t.value("note", "");

@@ -1,6 +1,7 @@
 // histogram_test - Unit tests for lib/metrics/histogram.cpp
 #include "perfgate/metrics/histogram.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -96,6 +97,23 @@ TEST(HistogramTest, RejectsMalformedJson) {
   j["buckets"][0][0] = 99'999'999;
   EXPECT_THROW(Histogram::from_json(j), std::invalid_argument);
   EXPECT_THROW(Histogram::from_json(nlohmann::json::object()), std::invalid_argument);
+  // Found by results_file_fuzz: numbers that are not whole, or out of their type's range, were
+  // cast without a word (8e100 to an integer is undefined behaviour; -1 became 2^64 - 1).
+  for (const char* bad : {"8e100", "-1", "2.5", "18446744073709551616"}) {
+    j = h.to_json();
+    j["count"] = nlohmann::json::parse(bad);
+    try {
+      Histogram::from_json(j);
+      ADD_FAILURE() << "accepted count " << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("'count': expected a whole number from 0 to "))
+          << bad;
+    }
+  }
+  j = h.to_json();
+  j["buckets"] = nlohmann::json::parse("[[1, 18446744073709551615], [2, 2]]");
+  j["count"] = 1;  // what the counts add up to once they wrap around
+  EXPECT_THROW(Histogram::from_json(j), std::invalid_argument);
 }
 
 TEST(HistogramTest, ClampsAboveHighestAndCountsIt) {

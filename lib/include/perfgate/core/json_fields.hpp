@@ -8,9 +8,12 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace perfgate::core {
 
@@ -26,5 +29,29 @@ bool bool_field(const nlohmann::json& object, const std::string& key, bool fallb
 // A duration like "250ms" (core::parse_duration).
 std::chrono::nanoseconds duration_field(const nlohmann::json& object, const std::string& key,
                                         std::chrono::nanoseconds fallback);
+
+// `value` (called `name` in errors) as a whole number of type T. Throws std::invalid_argument
+// naming it unless it is a JSON integer
+// within T's range: nlohmann's get<T>() casts 8e100 (undefined behaviour) or -1 (to 2^64 - 1)
+// without a word, and files read back (results) must not be trusted that far.
+template <class T>
+T whole_number(const nlohmann::json& value, std::string_view name) {
+  static_assert(std::is_integral_v<T>);
+  const bool fits =
+      value.is_number_unsigned()
+          ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+          : value.is_number_integer() && std::is_signed_v<T> &&
+                value.get<std::int64_t>() >=
+                    static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                value.get<std::int64_t>() <=
+                    static_cast<std::int64_t>(std::numeric_limits<T>::max());
+  if (!fits) {
+    throw std::invalid_argument("'" + std::string(name) + "': expected a whole number from " +
+                                std::to_string(std::numeric_limits<T>::min()) + " to " +
+                                std::to_string(std::numeric_limits<T>::max()) + ", got " +
+                                value.dump());
+  }
+  return value.get<T>();
+}
 
 }  // namespace perfgate::core
