@@ -306,7 +306,7 @@ class User final : public load::VirtualUser {
   }
 
   void on_lost(const Failure& f) {
-    if (f.name == kDrops) ctx_.recorder.add(sh_.ids.dropped);
+    if (f.is_drop()) ctx_.recorder.add(sh_.ids.dropped);
     note_session_end();
     if (ledger_) ctx_.recorder.add(sh_.ids.missing, ledger_->abandon());
     session_.reset();

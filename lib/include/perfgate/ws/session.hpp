@@ -32,6 +32,9 @@ struct Failure {
   const char* name = nullptr;  // kDrops when the peer closed or reset an open session
   std::string detail;          // the underlying error message, for logs
   explicit operator bool() const { return kind != metrics::ErrorKind::kNone || name != nullptr; }
+  // Compared by text: the same literal may sit at a different address in each translation unit
+  // (it does under AddressSanitizer), so `name == kDrops` is not reliable.
+  bool is_drop() const { return name != nullptr && std::string_view(name) == kDrops; }
 };
 
 struct SessionOptions {
