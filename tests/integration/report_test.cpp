@@ -241,5 +241,21 @@ TEST_F(ReportTest, BadResultsFilesAreNamedAndNothingIsWritten) {
   EXPECT_THAT(nothing.output, HasSubstr("say what to write"));
 }
 
+TEST_F(ReportTest, ResultsOfDifferentSuitesAreNotComparedOrMerged) {
+  auto doc = nlohmann::json::parse(std::ifstream(kRealResults));
+  doc["suite"] = "other_suite";
+  const std::string other = dir_ + "/other.json";
+  std::ofstream(other) << doc.dump();
+
+  const auto compared = perfgate({"compare", kRealResults, other});
+  EXPECT_EQ(compared.exit_code, 2) << compared.output;
+  EXPECT_THAT(compared.output, HasSubstr("no scenario is in both BASELINE and CURRENT"));
+  EXPECT_THAT(compared.output, HasSubstr("other_suite/health_check: not in the baseline"));
+  const auto merged = perfgate({"merge", kRealResults, other, "--results-dir", dir_ + "/merged"});
+  EXPECT_EQ(merged.exit_code, 2) << merged.output;
+  EXPECT_THAT(merged.output, HasSubstr("of suite 'other_suite': different suite"));
+  EXPECT_FALSE(fs::exists(dir_ + "/merged"));
+}
+
 }  // namespace
 }  // namespace perfgate
