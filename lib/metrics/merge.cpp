@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "perfgate/core/json_fields.hpp"
 #include "perfgate/metrics/catalog.hpp"
 
 namespace perfgate::metrics {
@@ -17,9 +18,10 @@ Histogram broadcast_fanout(const nlohmann::json& doc) {
   const auto& sent = doc["sent_ns"];
   const auto& last = doc["last_receipt_ns"];
   for (std::size_t i = 0; i < std::min(sent.size(), last.size()); ++i) {
-    const auto s = sent[i].get<std::int64_t>();
-    const auto l = last[i].get<std::int64_t>();
-    if (s != 0 && l != 0) h.record(std::max<std::int64_t>(0, l - s));
+    const auto s = core::whole_number<std::int64_t>(sent[i], "sent_ns");
+    const auto l = core::whole_number<std::int64_t>(last[i], "last_receipt_ns");
+    // Clock readings are positive; anything else (a damaged file) must not overflow l - s.
+    if (s != 0 && l != 0) h.record(s > 0 && l > s ? l - s : 0);
   }
   return h;
 }
@@ -35,12 +37,17 @@ nlohmann::json merge_broadcast(const std::vector<nlohmann::json>& docs) {
       last.resize(n, 0);
       receipts.resize(n, 0);
     }
+    // Read strictly (.at(), whole numbers): shard files come from elsewhere.
     for (std::size_t i = 0; i < n; ++i) {
-      if (const auto s = d["sent_ns"][i].get<std::int64_t>(); s != 0) sent[i] = s;
-      last[i] = std::max(last[i], d["last_receipt_ns"][i].get<std::int64_t>());
-      receipts[i] += d["receipts"][i].get<std::uint64_t>();
+      const auto s = core::whole_number<std::int64_t>(d.at("sent_ns").at(i), "sent_ns");
+      if (s != 0) sent[i] = s;
+      last[i] = std::max(last[i], core::whole_number<std::int64_t>(d.at("last_receipt_ns").at(i),
+                                                                   "last_receipt_ns"));
+      receipts[i] += core::whole_number<std::uint64_t>(d.at("receipts").at(i), "receipts");
     }
-    subscribers += d.value("subscribers", std::uint64_t{0});
+    if (d.contains("subscribers")) {
+      subscribers += core::whole_number<std::uint64_t>(d.at("subscribers"), "subscribers");
+    }
   }
   return {{"sent_ns", sent},
           {"last_receipt_ns", last},

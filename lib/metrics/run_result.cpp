@@ -109,7 +109,9 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
     r.duration_s = j.at("duration_s").get<double>();
     r.shard.index = core::whole_number<int>(j.at("shard").at("index"), "index");
     r.shard.count = core::whole_number<int>(j.at("shard").at("count"), "count");
-    r.min_samples = j.value("min_samples", std::uint64_t{0});
+    r.min_samples = j.contains("min_samples")
+                        ? core::whole_number<std::uint64_t>(j.at("min_samples"), "min_samples")
+                        : 0;
     const auto& ops = j.at("operations");
     r.attempted = core::whole_number<std::uint64_t>(ops.at("attempted"), "attempted");
     r.completed = core::whole_number<std::uint64_t>(ops.at("completed"), "completed");

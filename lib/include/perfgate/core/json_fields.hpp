@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace perfgate::core {
 
@@ -37,14 +38,10 @@ std::chrono::nanoseconds duration_field(const nlohmann::json& object, const std:
 template <class T>
 T whole_number(const nlohmann::json& value, std::string_view name) {
   static_assert(std::is_integral_v<T>);
-  const bool fits =
-      value.is_number_unsigned()
-          ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
-          : value.is_number_integer() && std::is_signed_v<T> &&
-                value.get<std::int64_t>() >=
-                    static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-                value.get<std::int64_t>() <=
-                    static_cast<std::int64_t>(std::numeric_limits<T>::max());
+  // A JSON integer is held signed or unsigned depending on how it was made; either may fit T.
+  const bool fits = value.is_number_unsigned()  ? std::in_range<T>(value.get<std::uint64_t>())
+                    : value.is_number_integer() ? std::in_range<T>(value.get<std::int64_t>())
+                                                : false;
   if (!fits) {
     throw std::invalid_argument("'" + std::string(name) + "': expected a whole number from " +
                                 std::to_string(std::numeric_limits<T>::min()) + " to " +
