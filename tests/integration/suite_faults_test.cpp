@@ -65,12 +65,12 @@ class SuiteFaultsTest : public testing::SuiteProgramTest {
 };
 
 TEST_F(SuiteFaultsTest, TargetKilledMidRunIsCountedByKindAndTheRunEndsOnTime) {
-  auto service = std::make_unique<testing::ReferenceService>();
+  testing::ReferenceService service;
   write_table({"sustained_load"}, "4s");
   testing::StartedProgram suite({PERFGATE_USERS_SUITE_BIN, "--gtest_filter=*SustainedLoad*"},
-                                suite_environment({{"PERFGATE_TARGET_HTTP", service->url()}}));
+                                suite_environment({{"PERFGATE_TARGET_HTTP", service.url()}}));
   wait_until_running(suite, 1500ms);
-  ::kill(service->pid(), SIGKILL);
+  ::kill(service.pid(), SIGKILL);
   const auto killed_at = Clock::now();
   const auto result = suite.wait();
   const auto after_kill = Clock::now() - killed_at;
