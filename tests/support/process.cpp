@@ -50,6 +50,21 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return out;
 }
 
+// Starts args[0] (looked up in PATH) with `envp`, its stdout and stderr into the file `output`.
+pid_t spawn_with_output(std::vector<std::string> args, char* const* envp,
+                        const std::string& output) {
+  auto argv = c_strings(args);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + args.front());
+  return pid;
+}
+
 }  // namespace
 
 ReferenceService::ReferenceService(std::vector<std::string> flags) : dir_(make_temp_dir()) {
@@ -57,15 +72,7 @@ ReferenceService::ReferenceService(std::vector<std::string> flags) : dir_(make_t
   std::vector<std::string> args{
       PERFGATE_REFERENCE_BIN, "--port", "0", "--port-file", port_file, "--threads", "2"};
   args.insert(args.end(), flags.begin(), flags.end());
-  auto argv = c_strings(args);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, (dir_ + "/log").c_str(), O_WRONLY | O_CREAT, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
-    throw std::runtime_error("cannot start perfgate-reference");
-  }
-  posix_spawn_file_actions_destroy(&actions);
+  pid_ = spawn_with_output(std::move(args), environ, dir_ + "/log");
   for (int i = 0; i < 200 && port_ == 0; ++i) {
     std::ifstream in(port_file);
     unsigned port = 0;
@@ -154,8 +161,6 @@ bool BackgroundProcess::wait_for_port(std::uint16_t port, std::chrono::milliseco
 StartedProgram::StartedProgram(const std::vector<std::string>& argv_in,
                                const std::map<std::string, std::string>& env)
     : dir_(make_temp_dir()) {
-  std::vector<std::string> args = argv_in;
-  auto argv = c_strings(args);
   std::vector<std::string> environment;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry = *e;
@@ -164,14 +169,7 @@ StartedProgram::StartedProgram(const std::vector<std::string>& argv_in,
   }
   for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
   auto envp = c_strings(environment);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, (dir_ + "/output").c_str(), O_WRONLY | O_CREAT,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  const int rc = posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv_in.front());
+  pid_ = spawn_with_output(argv_in, envp.data(), dir_ + "/output");
 }
 
 StartedProgram::~StartedProgram() {
