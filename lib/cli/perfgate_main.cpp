@@ -8,6 +8,8 @@
 //                                        the change of every figure; exit 1 on a regression
 //   perfgate merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
 //                                        fold one scenario's shards into one result and judge it
+//   perfgate check RESULTS... [--thresholds DIR]
+//                                        judge results (a merged run) against the tables
 //   perfgate http URL ...                load one URL as wrk / wrk2 do (scripts/bench)
 //   perfgate pgbench ...                 run a script as pgbench -f does (scripts/compare-pgbench)
 //
@@ -15,6 +17,7 @@
 // 1 a failed gate or a regression, 2 bad input (named in the message).
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -57,6 +60,10 @@ commands:
   merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
                             merge one scenario's shard results (counts add, histograms merge
                             exactly), judge the merged run against the suite's table, write it
+  check RESULTS... [--thresholds DIR]
+                            judge each run (a merged one, say) against its suite's table for
+                            the profile it ran under (DIR: else $PERFGATE_THRESHOLDS_DIR, else
+                            ./thresholds), with a suite's messages; exit 1 if any rule fails
 )";
 
 int summary(const std::vector<std::string>& paths) {
@@ -134,6 +141,55 @@ int pgbench(const std::vector<std::string>& args) {
   }
 }
 
+// Judges `run` against its scenario in <thresholds_dir>/<suite>.json, for the profile it ran
+// under, as the suite program would have. Throws ConfigError naming the table.
+void judge(perfgate::metrics::RunResult& run, const std::string& thresholds_dir) {
+  const std::string table = thresholds_dir + "/" + run.suite + ".json";
+  const auto loaded = perfgate::config::load_table(table, run.profile);
+  perfgate::config::evaluate(loaded.scenario(run.scenario), run);
+}
+
+// The tables folder: --thresholds (or --thresholds-dir), else PERFGATE_THRESHOLDS_DIR, else
+// ./thresholds, as a suite program finds it.
+std::string thresholds_dir_of(const perfgate::cli::Args& args) {
+  for (const char* flag : {"--thresholds", "--thresholds-dir"}) {
+    if (args.flag(flag)) return *args.flag(flag);
+  }
+  const char* env = std::getenv("PERFGATE_THRESHOLDS_DIR");
+  return env != nullptr && *env != '\0' ? env : "thresholds";
+}
+
+// perfgate check RESULTS... [--thresholds DIR]: judges results files (a merged run, typically)
+// against the tables with a suite's messages and exit status; writes nothing.
+int check(const std::vector<std::string>& argv) {
+  perfgate::cli::Args args;
+  try {
+    args = perfgate::cli::parse_args(argv, {"--thresholds", "--thresholds-dir"});
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "perfgate check: " << e.what() << '\n' << kUsage;
+    return 2;
+  }
+  if (args.positional.empty()) {
+    std::cerr << "perfgate check: needs results files\n" << kUsage;
+    return 2;
+  }
+  try {
+    const std::string thresholds_dir = thresholds_dir_of(args);
+    std::vector<perfgate::metrics::RunResult> runs =
+        perfgate::report::read_all_results(args.positional);
+    for (auto& run : runs) judge(run, thresholds_dir);  // every table checked before any verdict
+    bool passed = true;
+    for (const auto& run : runs) {
+      std::cout << perfgate::report::console_summary(run);
+      passed = passed && run.passed;
+    }
+    return passed ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "perfgate check: " << e.what() << '\n';
+    return 2;
+  }
+}
+
 int merge(const std::vector<std::string>& argv) {
   perfgate::cli::Args args;
   try {
@@ -155,9 +211,7 @@ int merge(const std::vector<std::string>& argv) {
     for (const std::string& f : files) shards.push_back(perfgate::report::read_results(f));
     perfgate::metrics::RunResult merged = perfgate::metrics::merge_shards(shards);
     if (!thresholds_dir.empty()) {
-      const std::string table = thresholds_dir + "/" + merged.suite + ".json";
-      const auto loaded = perfgate::config::load_table(table, merged.profile);
-      perfgate::config::evaluate(loaded.scenario(merged.scenario), merged);
+      judge(merged, thresholds_dir);
     } else {
       merged.passed = !merged.interrupted;
     }
@@ -182,6 +236,7 @@ int main(int argc, char** argv) {
   if (args[0] == "summary") return summary({args.begin() + 1, args.end()});
   if (args[0] == "pgbench") return pgbench({args.begin() + 1, args.end()});
   if (args[0] == "merge") return merge({args.begin() + 1, args.end()});
+  if (args[0] == "check") return check({args.begin() + 1, args.end()});
   if (args[0] == "report") return perfgate::cli::report_command({args.begin() + 1, args.end()});
   if (args[0] == "http") return perfgate::cli::http_command({args.begin() + 1, args.end()});
   if (args[0] == "compare") return perfgate::cli::compare_command({args.begin() + 1, args.end()});

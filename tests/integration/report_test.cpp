@@ -241,6 +241,27 @@ TEST_F(ReportTest, BadResultsFilesAreNamedAndNothingIsWritten) {
   EXPECT_THAT(nothing.output, HasSubstr("say what to write"));
 }
 
+TEST_F(ReportTest, CheckJudgesAResultsFileAgainstItsTableAsASuiteWould) {
+  // The example run's own table passes it; a stricter copy fails it, naming the rule.
+  fs::create_directories(dir_ + "/strict");
+  auto table = nlohmann::json::parse(
+      std::ifstream(std::string(PERFGATE_SOURCE_DIR) + "/thresholds/example.json"));
+  const auto passed = perfgate(
+      {"check", kRealResults, "--thresholds", std::string(PERFGATE_SOURCE_DIR) + "/thresholds"});
+  EXPECT_EQ(passed.exit_code, 0) << passed.output;
+  EXPECT_THAT(passed.output, HasSubstr("result: PASSED"));
+  table["scenarios"]["health_check"]["thresholds"]["latency"] = {
+      {"p(95)", {{"acceptable", "1us"}}}};
+  std::ofstream(dir_ + "/strict/example.json") << table.dump();
+  const auto failed = perfgate({"check", kRealResults, "--thresholds", dir_ + "/strict"});
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_THAT(failed.output, HasSubstr("latency p(95)"));
+  EXPECT_THAT(failed.output, HasSubstr("FAILED"));
+  const auto missing = perfgate({"check", kRealResults, "--thresholds", dir_ + "/none"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_THAT(missing.output, HasSubstr(dir_ + "/none/example.json"));
+}
+
 TEST_F(ReportTest, ResultsOfDifferentSuitesAreNotComparedOrMerged) {
   auto doc = nlohmann::json::parse(std::ifstream(kRealResults));
   doc["suite"] = "other_suite";
