@@ -6,9 +6,11 @@
 
 #include <array>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 #include "perfgate/config/baseline.hpp"
@@ -302,8 +304,35 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
   return r;
 }
 
+namespace {
+
+// `--shard i/N` or `--shard=i/N` on a suite program's command line stands for PERFGATE_SHARD
+// (and wins over it); the argument is taken out before GoogleTest sees the rest.
+void take_shard_flag(int& argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    std::string value;
+    int used = 0;
+    if (arg == "--shard" && i + 1 < argc) {
+      value = argv[i + 1];
+      used = 2;
+    } else if (arg.starts_with("--shard=")) {
+      value = std::string(arg.substr(8));
+      used = 1;
+    }
+    if (used == 0) continue;
+    ::setenv("PERFGATE_SHARD", value.c_str(), 1);  // read, and checked, with the other settings
+    for (int j = i; j + used <= argc; ++j) argv[j] = argv[j + used];
+    argc -= used;
+    --i;
+  }
+}
+
+}  // namespace
+
 int suite_main(int argc, char** argv, const std::string& table_name,
                const std::vector<std::string>& required_targets, WorkloadCheck check) {
+  take_shard_flag(argc, argv);
   ::testing::InitGoogleTest(&argc, argv);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);

@@ -115,6 +115,43 @@ TEST_F(SuiteGateTest, MalformedTableFailsBeforeAnyRequest) {
   EXPECT_EQ(api_requests(service), 0u);
 }
 
+TEST_F(SuiteGateTest, ShardFlagRunsItsShareAndShardsMergeAndCheckLikeOneRun) {
+  testing::ReferenceService service;
+  write_table(R"j({ "p(95)": { "acceptable": "1s" } })j");  // 4 users for 2s
+  std::vector<std::string> files;
+  for (const char* shard : {"0/2", "1/2"}) {
+    const auto run = testing::run_program(
+        {PERFGATE_USERS_SUITE_BIN, "--gtest_filter=*SustainedLoad*", "--shard", shard},
+        suite_environment({{"PERFGATE_TARGET_HTTP", service.url()}}));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find(std::string("shard ") + shard), std::string::npos) << run.output;
+  }
+  const std::string dir = dir_ + "/results/concurrent_users/";
+  const auto a = report::read_results(dir + "sustained_load.shard-0-of-2.json");
+  const auto b = report::read_results(dir + "sustained_load.shard-1-of-2.json");
+  EXPECT_EQ(a.shard.index, 0);
+  EXPECT_EQ(b.shard.index, 1);
+  EXPECT_EQ(b.shard.count, 2);
+  // Each user logs in once when it starts: two of the four users in each shard.
+  EXPECT_EQ(a.histograms.at("latency{behaviour:start}").count(), 2u);
+  EXPECT_EQ(b.histograms.at("latency{behaviour:start}").count(), 2u);
+
+  const auto merged = testing::run_program(
+      {PERFGATE_BIN, "merge", dir + "sustained_load.shard-0-of-2.json",
+       dir + "sustained_load.shard-1-of-2.json", "--results-dir", dir_ + "/merged"},
+      {});
+  ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  const auto m = report::read_results(dir_ + "/merged/concurrent_users/sustained_load.json");
+  EXPECT_EQ(m.completed, a.completed + b.completed);
+  metrics::Histogram both = a.histograms.at("latency");
+  both.merge(b.histograms.at("latency"));
+  EXPECT_EQ(m.histograms.at("latency"), both);
+  const auto checked =
+      testing::run_program({PERFGATE_BIN, "check", dir_ + "/merged", "--thresholds", dir_}, {});
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_NE(checked.output.find("result: PASSED"), std::string::npos) << checked.output;
+}
+
 TEST_F(SuiteGateTest, MissingTargetSaysWhichVariableToSet) {
   write_table(R"j({ "p(95)": { "acceptable": "1s" } })j");
   const auto result = run_suite({{"PERFGATE_TARGET_HTTP", ""}});

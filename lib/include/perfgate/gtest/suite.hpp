@@ -101,6 +101,7 @@ class SuiteTest : public ::testing::Test {
 };
 
 // main() of a suite program: GoogleTest set-up, the SuiteEnvironment and signal handling.
+// `--shard i/N` runs share i of N of every scenario (as PERFGATE_SHARD=i/N does).
 int suite_main(int argc, char** argv, const std::string& table_name,
                const std::vector<std::string>& required_targets, WorkloadCheck check = {});
 
