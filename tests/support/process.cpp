@@ -65,6 +65,14 @@ pid_t spawn_with_output(std::vector<std::string> args, char* const* envp,
   return pid;
 }
 
+// Sends `signal` to a started child (pid > 0) and reaps it.
+void end_process(pid_t pid, int signal) {
+  if (pid <= 0) return;
+  ::kill(pid, signal);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+}
+
 }  // namespace
 
 ReferenceService::ReferenceService(std::vector<std::string> flags) : dir_(make_temp_dir()) {
@@ -85,11 +93,7 @@ ReferenceService::ReferenceService(std::vector<std::string> flags) : dir_(make_t
 }
 
 ReferenceService::~ReferenceService() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  end_process(pid_, SIGTERM);
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }
@@ -138,13 +142,7 @@ BackgroundProcess::BackgroundProcess(std::vector<std::string> args) {
   if (rc != 0) throw std::runtime_error("cannot start " + args.front());
 }
 
-BackgroundProcess::~BackgroundProcess() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-}
+BackgroundProcess::~BackgroundProcess() { end_process(pid_, SIGTERM); }
 
 bool BackgroundProcess::wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -173,11 +171,7 @@ StartedProgram::StartedProgram(const std::vector<std::string>& argv_in,
 }
 
 StartedProgram::~StartedProgram() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  end_process(pid_, SIGKILL);
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }
