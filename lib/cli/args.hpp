@@ -20,17 +20,18 @@ struct Args {
 };
 
 // Splits `args` into positional arguments and `--flag value` pairs. Every flag takes a value and
-// must be one of `known`. Throws std::invalid_argument naming an unknown or valueless flag.
+// must be one of `known`, which may also hold short flags ("-o"). Throws std::invalid_argument
+// naming an unknown or valueless flag.
 inline Args parse_args(const std::vector<std::string>& args,
                        std::initializer_list<std::string_view> known) {
   Args out;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (!args[i].starts_with("--")) {
+    bool ok = false;
+    for (const auto k : known) ok = ok || args[i] == k;
+    if (!ok && !args[i].starts_with("--")) {
       out.positional.push_back(args[i]);
       continue;
     }
-    bool ok = false;
-    for (const auto k : known) ok = ok || args[i] == k;
     if (!ok) throw std::invalid_argument("unknown flag " + args[i]);
     if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
     out.flags[args[i]] = args[i + 1];

@@ -6,7 +6,7 @@
 //                                        write the runs in the formats people look at
 //   perfgate compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
 //                                        the change of every figure; exit 1 on a regression
-//   perfgate merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
+//   perfgate merge SHARD.json... -o MERGED.json | --results-dir DIR [--thresholds DIR]
 //                                        fold one scenario's shards into one result and judge it
 //   perfgate check RESULTS... [--thresholds DIR]
 //                                        judge results (a merged run) against the tables
@@ -57,9 +57,11 @@ commands:
   http URL [--connections 16] [--threads 1] [--duration 10s] [--rate N/s] [--results-dir DIR]
                             keep-alive GETs of one URL, as wrk (closed loop) or wrk2 (--rate,
                             open loop); print requests/s and latency percentiles
-  merge SHARD.json... --results-dir DIR [--thresholds-dir DIR]
+  merge SHARD.json... -o MERGED.json | --results-dir DIR [--thresholds DIR]
                             merge one scenario's shard results (counts add, histograms merge
-                            exactly), judge the merged run against the suite's table, write it
+                            exactly) and write the merged run to MERGED.json (or as
+                            DIR/<suite>/<scenario>.json); with a thresholds folder, judge it
+                            as check does and exit 1 if a rule fails
   check RESULTS... [--thresholds DIR]
                             judge each run (a merged one, say) against its suite's table for
                             the profile it ran under (DIR: else $PERFGATE_THRESHOLDS_DIR, else
@@ -193,17 +195,25 @@ int check(const std::vector<std::string>& argv) {
 int merge(const std::vector<std::string>& argv) {
   perfgate::cli::Args args;
   try {
-    args = perfgate::cli::parse_args(argv, {"--results-dir", "--thresholds-dir"});
+    args = perfgate::cli::parse_args(
+        argv, {"-o", "--output", "--results-dir", "--thresholds", "--thresholds-dir"});
   } catch (const std::invalid_argument& e) {
     std::cerr << "perfgate merge: " << e.what() << '\n' << kUsage;
     return 2;
   }
   const std::vector<std::string>& files = args.positional;
-  const std::string results_dir = args.flag("--results-dir") ? *args.flag("--results-dir") : "";
-  const std::string thresholds_dir =
-      args.flag("--thresholds-dir") ? *args.flag("--thresholds-dir") : "";
-  if (files.empty() || results_dir.empty()) {
-    std::cerr << "perfgate merge: needs shard results files and --results-dir\n" << kUsage;
+  const auto flag = [&](std::string_view a, std::string_view b) {
+    const std::string* v = args.flag(a);
+    if (v == nullptr) v = args.flag(b);
+    return v != nullptr ? *v : std::string();
+  };
+  const std::string output = flag("-o", "--output");
+  const std::string results_dir = flag("--results-dir", "--results-dir");
+  const std::string thresholds_dir = flag("--thresholds", "--thresholds-dir");
+  if (files.empty() || output.empty() == results_dir.empty()) {
+    std::cerr << "perfgate merge: needs shard results files and one of -o MERGED.json or "
+                 "--results-dir DIR\n"
+              << kUsage;
     return 2;
   }
   try {
@@ -215,7 +225,12 @@ int merge(const std::vector<std::string>& argv) {
     } else {
       merged.passed = !merged.interrupted;
     }
-    const std::string path = perfgate::report::write_results(results_dir, merged);
+    std::string path = output;
+    if (output.empty()) {
+      path = perfgate::report::write_results(results_dir, merged);
+    } else {
+      perfgate::report::write_file_atomically(output, merged.to_json().dump(1) + '\n');
+    }
     std::cout << perfgate::report::console_summary(merged)
               << fmt::format("merged {} shards: {}\n", shards.size(), path);
     return merged.passed ? 0 : 1;

@@ -80,6 +80,16 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
           fmt::format("shard {}/{} is given twice", s.shard.index, s.shard.count));
     }
   }
+  // A missing shard (a pod that failed) would gate a fraction of the load as if it were all.
+  if (static_cast<int>(seen.size()) != first.shard.count) {
+    std::string missing;
+    for (int i = 0; i < first.shard.count; ++i) {
+      if (!seen.contains(i))
+        missing += fmt::format("{}{}/{}", missing.empty() ? "" : ", ", i, first.shard.count);
+    }
+    throw std::invalid_argument(fmt::format("cannot merge {} of {} shards: missing shard {}",
+                                            seen.size(), first.shard.count, missing));
+  }
 
   RunResult m;
   m.suite = first.suite;
@@ -89,6 +99,7 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
   m.min_samples = first.min_samples;
   m.context = first.context;
   m.context.erase("broadcast");
+  m.context.erase("gate");  // a shard's: the merged run is judged
   m.context["merged_shards"] = shards.size();
   m.started_at_ms = first.started_at_ms;
   std::vector<nlohmann::json> broadcasts;

@@ -53,8 +53,15 @@ std::string console_summary(const metrics::RunResult& r) {
       list += fmt::format("{}{} {}", list.empty() ? "" : ", ", kind, n);
     fmt::format_to(it, "errors: {}\n", list);
   }
-  fmt::format_to(it, "result: {} (best tier met by every rule: {})\n",
-                 r.passed ? "PASSED" : "FAILED", r.best_tier);
+  if (r.shard.count > 1 && r.passed) {
+    fmt::format_to(it,
+                   "result: shard {}/{} done; the gate is the merged run's "
+                   "(perfgate merge, then perfgate check)\n",
+                   r.shard.index, r.shard.count);
+  } else {
+    fmt::format_to(it, "result: {} (best tier met by every rule: {})\n",
+                   r.passed ? "PASSED" : "FAILED", r.best_tier);
+  }
   return out;
 }
 

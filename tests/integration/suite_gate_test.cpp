@@ -124,7 +124,10 @@ TEST_F(SuiteGateTest, ShardFlagRunsItsShareAndShardsMergeAndCheckLikeOneRun) {
         {PERFGATE_USERS_SUITE_BIN, "--gtest_filter=*SustainedLoad*", "--shard", shard},
         suite_environment({{"PERFGATE_TARGET_HTTP", service.url()}}));
     ASSERT_EQ(run.exit_code, 0) << run.output;
-    EXPECT_NE(run.output.find(std::string("shard ") + shard), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find(std::string("result: shard ") + shard +
+                              " done; the gate is the merged run's"),
+              std::string::npos)
+        << run.output;
   }
   const std::string dir = dir_ + "/results/concurrent_users/";
   const auto a = report::read_results(dir + "sustained_load.shard-0-of-2.json");
@@ -138,10 +141,10 @@ TEST_F(SuiteGateTest, ShardFlagRunsItsShareAndShardsMergeAndCheckLikeOneRun) {
 
   const auto merged = testing::run_program(
       {PERFGATE_BIN, "merge", dir + "sustained_load.shard-0-of-2.json",
-       dir + "sustained_load.shard-1-of-2.json", "--results-dir", dir_ + "/merged"},
+       dir + "sustained_load.shard-1-of-2.json", "-o", dir_ + "/merged/sustained_load.json"},
       {});
   ASSERT_EQ(merged.exit_code, 0) << merged.output;
-  const auto m = report::read_results(dir_ + "/merged/concurrent_users/sustained_load.json");
+  const auto m = report::read_results(dir_ + "/merged/sustained_load.json");
   EXPECT_EQ(m.completed, a.completed + b.completed);
   metrics::Histogram both = a.histograms.at("latency");
   both.merge(b.histograms.at("latency"));

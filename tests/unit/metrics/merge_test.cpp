@@ -88,6 +88,8 @@ TEST(MergeShards, RefusesWhatIsNotOneRun) {
   other.scenario = "message_latency";
   EXPECT_NE(message({shard(0, 2), other}).find("different scenario"), std::string::npos);
   EXPECT_NE(message({shard(0, 2), shard(0, 2)}).find("given twice"), std::string::npos);
+  EXPECT_EQ(message({shard(0, 4), shard(2, 4)}),
+            "cannot merge 2 of 4 shards: missing shard 1/4, 3/4");
   EXPECT_NE(message({shard(0, 2), shard(1, 3)}).find("shards"), std::string::npos);
   RunResult suite = shard(1, 2);
   suite.suite = "concurrent_users";

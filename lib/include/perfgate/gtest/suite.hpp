@@ -12,7 +12,9 @@
 //
 // run() takes the load from the table for the active profile, runs it, evaluates the rules, writes
 // `<results dir>/<suite>/<scenario>.json`, prints the summary and records the figures with
-// RecordProperty (so `ctest --output-junit` carries them).
+// RecordProperty (so `ctest --output-junit` carries them). A shard of many (`--shard i/N`, N > 1)
+// shows its rules but passes unless interrupted: the gate is the merged run's (`perfgate merge`,
+// then `perfgate check`), since a share of the load cannot meet a table's absolute figures.
 #pragma once
 
 #include <gtest/gtest.h>

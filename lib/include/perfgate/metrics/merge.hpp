@@ -16,8 +16,8 @@
 namespace perfgate::metrics {
 
 // Merges shard results of one scenario. Throws std::invalid_argument, naming the files' shards,
-// for results of different suites, scenarios or profiles, different shard counts, or a shard
-// given twice. The merged result has shard {0, 1}, no threshold verdicts (judge it again), and
+// for results of different suites, scenarios or profiles, different shard counts, a shard
+// given twice or a shard missing. The merged result has shard {0, 1}, no threshold verdicts (judge it again), and
 // context "merged_shards".
 RunResult merge_shards(const std::vector<RunResult>& shards);
 
