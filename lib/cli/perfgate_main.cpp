@@ -183,6 +183,10 @@ int check(const std::vector<std::string>& argv) {
     bool passed = true;
     for (const auto& run : runs) {
       std::cout << perfgate::report::console_summary(run);
+      if (!run.passed) {
+        std::cout << fmt::format("{}/{} failed:{}\n", run.suite, run.scenario,
+                                 perfgate::report::describe_failures(run));
+      }
       passed = passed && run.passed;
     }
     return passed ? 0 : 1;

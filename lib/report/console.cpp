@@ -65,4 +65,19 @@ std::string console_summary(const metrics::RunResult& r) {
   return out;
 }
 
+std::string describe_failures(const metrics::RunResult& r) {
+  std::string out;
+  if (r.interrupted) out += "\n  the run was interrupted before it finished";
+  for (const auto& t : r.thresholds) {
+    if (t.passed) continue;
+    const metrics::MetricInfo* info = metrics::find_metric(t.metric);
+    const core::Unit unit = t.statistic == "count" || !info ? core::Unit::kCount : info->unit;
+    out += fmt::format("\n  {} {} = {}, limit {} {} (tier {}, {} samples){}", t.metric, t.statistic,
+                       t.measured ? core::format_quantity(*t.measured, unit) : std::string("none"),
+                       t.comparison, core::format_quantity(t.limit, unit), t.tier, t.samples,
+                       t.note.empty() ? "" : "; " + t.note);
+  }
+  return out;
+}
+
 }  // namespace perfgate::report

@@ -1,12 +1,14 @@
 // suite_gate_test - End-to-end tests of a suite program as CI runs it: the gate fails naming the
 // metric, the measured value and the limit; a malformed table or a missing target stops it before
 // any request is sent; a passing run writes a valid results file.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "perfgate/metrics/catalog.hpp"
 #include "perfgate/report/results_file.hpp"
 #include "process.hpp"
 #include "suite_program.hpp"
@@ -153,6 +155,89 @@ TEST_F(SuiteGateTest, ShardFlagRunsItsShareAndShardsMergeAndCheckLikeOneRun) {
       testing::run_program({PERFGATE_BIN, "check", dir_ + "/merged", "--thresholds", dir_}, {});
   EXPECT_EQ(checked.exit_code, 0) << checked.output;
   EXPECT_NE(checked.output.find("result: PASSED"), std::string::npos) << checked.output;
+}
+
+// scripts/sharded-run, as a user runs it: four shard processes against the reference service it
+// starts, merged and checked. The merge is exact and the merged run gates as one run would.
+TEST_F(SuiteGateTest, ShardedRunOfFourMergesExactlyAndGatesLikeOneRun) {
+  // 8 users for 4s with at least 5ms between a user's operations: a shard of 2 users makes at
+  // most 1,600 operations, under min_samples; the four together make more.
+  const std::string table = R"j({"suite": "concurrent_users", "scenarios": {
+      "sustained_load": {
+        "load": { "ci": { "executor": "closed_loop", "users": 8, "duration": "4s", "think_time": "5ms" } },
+        "thresholds": { "latency": { "p(95)": { "acceptable": "1s" } },
+                        "error_rate": { "rate": { "acceptable": "1%" } },
+                        "throughput": { "rate": { "acceptable": "50/s" } } },
+        "min_samples": 2000 } } })j";
+  write_file("concurrent_users.json", table);
+  auto env = suite_environment({});
+  env["PERFGATE_BIN_DIR"] = fs::path(PERFGATE_BIN).parent_path().string();
+  const auto run = testing::run_program({"bash", PERFGATE_SOURCE_DIR "/scripts/sharded-run", "4",
+                                         "users", "--gtest_filter=*SustainedLoad*"},
+                                        env);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("result: PASSED"), std::string::npos) << run.output;
+
+  std::vector<metrics::RunResult> shards;
+  for (int i = 0; i < 4; ++i) {
+    shards.push_back(report::read_results(fmt::format(
+        "{}/results/shards/concurrent_users/sustained_load.shard-{}-of-4.json", dir_, i)));
+    EXPECT_EQ(shards.back().histograms.at("latency{behaviour:start}").count(), 2u) << i;
+    EXPECT_LT(shards.back().samples(), 2000u) << "a shard alone cannot meet min_samples";
+    EXPECT_TRUE(shards.back().passed) << "a shard's gate is the merged run's";
+  }
+  const std::string merged_file = dir_ + "/results/concurrent_users/sustained_load.json";
+  const auto merged = report::read_results(merged_file);
+  std::uint64_t attempted = 0, latency_count = 0;
+  metrics::Histogram fed;  // one histogram fed every shard's samples
+  for (const auto& shard : shards) {
+    attempted += shard.attempted;
+    latency_count += shard.histograms.at("latency").count();
+    shard.histograms.at("latency").for_each_bucket(
+        [&](std::int64_t low, std::int64_t, std::uint64_t n) { fed.record(low, n); });
+  }
+  EXPECT_EQ(merged.attempted, attempted);
+  EXPECT_EQ(merged.histograms.at("latency").count(), latency_count);
+  EXPECT_GE(merged.samples(), 2000u);
+  // The percentiles as written in the merged file, against the fed histogram's.
+  const auto written = nlohmann::json::parse(std::ifstream(merged_file))["metrics"]["latency"];
+  const double ms = metrics::find_metric("latency")->scale;  // ns to the written unit
+  EXPECT_EQ(written["count"].get<std::uint64_t>(), fed.count());
+  for (const auto& [field, p] : std::vector<std::pair<std::string, double>>{
+           {"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p999", 99.9}}) {
+    EXPECT_DOUBLE_EQ(written[field].get<double>(), static_cast<double>(fed.percentile(p)) * ms)
+        << field;
+  }
+  std::int64_t max = 0;  // histograms keep the exact extremes beside their buckets
+  for (const auto& shard : shards) max = std::max(max, shard.histograms.at("latency").max());
+  EXPECT_DOUBLE_EQ(written["max"].get<double>(), static_cast<double>(max) * ms);
+
+  // A failing rule fails the merged run with a suite's message...
+  fs::create_directories(dir_ + "/strict");
+  write_file("strict/concurrent_users.json",
+             std::string(table).replace(table.find("\"1s\""), 4, "\"1us\""));
+  const auto strict = testing::run_program(
+      {PERFGATE_BIN, "check", merged_file, "--thresholds", dir_ + "/strict"}, {});
+  EXPECT_EQ(strict.exit_code, 1) << strict.output;
+  EXPECT_NE(strict.output.find("concurrent_users/sustained_load failed:\n  latency p(95) = "),
+            std::string::npos)
+      << strict.output;
+  EXPECT_NE(strict.output.find("limit <= 1.0us (tier none, "), std::string::npos) << strict.output;
+  EXPECT_NE(strict.output.find("result: FAILED"), std::string::npos) << strict.output;
+
+  // ...and passing, the merged file carries the same verdicts as an unsharded run's.
+  testing::ReferenceService service;
+  ASSERT_EQ(run_suite({{"PERFGATE_TARGET_HTTP", service.url()}}).exit_code, 0);
+  const auto single = report::read_results(dir_ + "/results/concurrent_users/sustained_load.json");
+  ASSERT_EQ(single.shard.count, 1);
+  ASSERT_EQ(merged.thresholds.size(), single.thresholds.size());
+  for (std::size_t i = 0; i < single.thresholds.size(); ++i) {
+    EXPECT_EQ(merged.thresholds[i].metric, single.thresholds[i].metric);
+    EXPECT_EQ(merged.thresholds[i].statistic, single.thresholds[i].statistic);
+    EXPECT_EQ(merged.thresholds[i].limit, single.thresholds[i].limit);
+    EXPECT_TRUE(merged.thresholds[i].passed) << merged.thresholds[i].metric;
+  }
+  EXPECT_TRUE(merged.passed);
 }
 
 TEST_F(SuiteGateTest, MissingTargetSaysWhichVariableToSet) {

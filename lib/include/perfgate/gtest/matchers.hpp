@@ -31,8 +31,5 @@ class ThresholdsMatcher {
 // interrupted).
 inline ThresholdsMatcher MeetsThresholds() { return {}; }
 
-// One line per failed rule, e.g. "latency p(95) = 350.00ms, limit <= 300.00ms (tier none, 1234
-// samples)".
-std::string describe_failures(const metrics::RunResult& result);
 
 }  // namespace perfgate::gtest

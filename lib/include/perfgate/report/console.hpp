@@ -12,4 +12,8 @@ namespace perfgate::report {
 // by kind. Every figure is in the metric's unit and says how many samples it rests on.
 std::string console_summary(const metrics::RunResult& result);
 
+// One line per failed rule, e.g. "\n  latency p(95) = 350.00ms, limit <= 300.00ms (tier none, 1234
+// samples)": what a suite's GoogleTest failure and `perfgate check` say about a failed run.
+std::string describe_failures(const metrics::RunResult& result);
+
 }  // namespace perfgate::report
