@@ -6,7 +6,7 @@
 //                                        write the runs in the formats people look at
 //   perfgate compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
 //                                        the change of every figure; exit 1 on a regression
-//   perfgate merge SHARD.json... -o MERGED.json | --results-dir DIR [--thresholds DIR]
+//   perfgate merge SHARDS... -o MERGED.json | --results-dir DIR [--thresholds DIR]
 //                                        fold one scenario's shards into one result and judge it
 //   perfgate check RESULTS... [--thresholds DIR]
 //                                        judge results (a merged run) against the tables
@@ -57,11 +57,11 @@ commands:
   http URL [--connections 16] [--threads 1] [--duration 10s] [--rate N/s] [--results-dir DIR]
                             keep-alive GETs of one URL, as wrk (closed loop) or wrk2 (--rate,
                             open loop); print requests/s and latency percentiles
-  merge SHARD.json... -o MERGED.json | --results-dir DIR [--thresholds DIR]
-                            merge one scenario's shard results (counts add, histograms merge
-                            exactly) and write the merged run to MERGED.json (or as
-                            DIR/<suite>/<scenario>.json); with a thresholds folder, judge it
-                            as check does and exit 1 if a rule fails
+  merge SHARDS... -o MERGED.json | --results-dir DIR [--thresholds DIR]
+                            merge shard results (files, or folders of many scenarios' shards):
+                            counts add, histograms merge exactly; write one scenario's merged
+                            run to MERGED.json, or each as DIR/<suite>/<scenario>.json; with
+                            a tables folder, judge them as check does (exit 1 if a rule fails)
   check RESULTS... [--thresholds DIR]
                             judge each run (a merged one, say) against its suite's table for
                             the profile it ran under (DIR: else $PERFGATE_THRESHOLDS_DIR, else
@@ -161,6 +161,15 @@ std::string thresholds_dir_of(const perfgate::cli::Args& args) {
   return env != nullptr && *env != '\0' ? env : "thresholds";
 }
 
+// A judged run's summary and, when it failed, the lines a suite's GoogleTest failure gives.
+void print_verdict(const perfgate::metrics::RunResult& run) {
+  std::cout << perfgate::report::console_summary(run);
+  if (!run.passed) {
+    std::cout << fmt::format("{}/{} failed:{}\n", run.suite, run.scenario,
+                             perfgate::report::describe_failures(run));
+  }
+}
+
 // perfgate check RESULTS... [--thresholds DIR]: judges results files (a merged run, typically)
 // against the tables with a suite's messages and exit status; writes nothing.
 int check(const std::vector<std::string>& argv) {
@@ -182,11 +191,7 @@ int check(const std::vector<std::string>& argv) {
     for (auto& run : runs) judge(run, thresholds_dir);  // every table checked before any verdict
     bool passed = true;
     for (const auto& run : runs) {
-      std::cout << perfgate::report::console_summary(run);
-      if (!run.passed) {
-        std::cout << fmt::format("{}/{} failed:{}\n", run.suite, run.scenario,
-                                 perfgate::report::describe_failures(run));
-      }
+      print_verdict(run);
       passed = passed && run.passed;
     }
     return passed ? 0 : 1;
@@ -205,7 +210,7 @@ int merge(const std::vector<std::string>& argv) {
     std::cerr << "perfgate merge: " << e.what() << '\n' << kUsage;
     return 2;
   }
-  const std::vector<std::string>& files = args.positional;
+  const std::vector<std::string>& inputs = args.positional;
   const auto flag = [&](std::string_view a, std::string_view b) {
     const std::string* v = args.flag(a);
     if (v == nullptr) v = args.flag(b);
@@ -214,30 +219,49 @@ int merge(const std::vector<std::string>& argv) {
   const std::string output = flag("-o", "--output");
   const std::string results_dir = flag("--results-dir", "--results-dir");
   const std::string thresholds_dir = flag("--thresholds", "--thresholds-dir");
-  if (files.empty() || output.empty() == results_dir.empty()) {
-    std::cerr << "perfgate merge: needs shard results files and one of -o MERGED.json or "
-                 "--results-dir DIR\n"
-              << kUsage;
+  if (inputs.empty() || output.empty() == results_dir.empty()) {
+    std::cerr
+        << "perfgate merge: needs shard results (files or folders) and one of -o MERGED.json or "
+           "--results-dir DIR\n"
+        << kUsage;
     return 2;
   }
   try {
-    std::vector<perfgate::metrics::RunResult> shards;
-    for (const std::string& f : files) shards.push_back(perfgate::report::read_results(f));
-    perfgate::metrics::RunResult merged = perfgate::metrics::merge_shards(shards);
-    if (!thresholds_dir.empty()) {
-      judge(merged, thresholds_dir);
-    } else {
-      merged.passed = !merged.interrupted;
+    // Shards grouped by run (suite, scenario), in the order given; folders may hold many runs.
+    std::map<std::pair<std::string, std::string>, std::vector<perfgate::metrics::RunResult>> runs;
+    std::vector<perfgate::metrics::RunResult> all = perfgate::report::read_all_results(inputs);
+    perfgate::metrics::check_one_run(all, false);
+    for (auto& shard : all) {
+      runs[{shard.suite, shard.scenario}].push_back(std::move(shard));
     }
-    std::string path = output;
-    if (output.empty()) {
-      path = perfgate::report::write_results(results_dir, merged);
-    } else {
-      perfgate::report::write_file_atomically(output, merged.to_json().dump(1) + '\n');
+    if (!output.empty() && runs.size() > 1) {
+      throw std::invalid_argument(fmt::format(
+          "the shards hold {} scenarios; -o writes one: use --results-dir DIR", runs.size()));
     }
-    std::cout << perfgate::report::console_summary(merged)
-              << fmt::format("merged {} shards: {}\n", shards.size(), path);
-    return merged.passed ? 0 : 1;
+    // Every run merged and judged before anything is written: all or nothing.
+    std::vector<perfgate::metrics::RunResult> merged;
+    for (const auto& [_, shards] : runs) {
+      merged.push_back(perfgate::metrics::merge_shards(shards));
+      if (!thresholds_dir.empty()) {
+        judge(merged.back(), thresholds_dir);
+      } else {
+        merged.back().passed = !merged.back().interrupted;
+      }
+    }
+    bool passed = true;
+    for (const auto& run : merged) {
+      std::string path = output;
+      if (output.empty()) {
+        path = perfgate::report::write_results(results_dir, run);
+      } else {
+        perfgate::report::write_file_atomically(output, run.to_json().dump(1) + '\n');
+      }
+      print_verdict(run);
+      std::cout << fmt::format("merged {} shards: {}\n", run.context.value("merged_shards", 0),
+                               path);
+      passed = passed && run.passed;
+    }
+    return passed ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "perfgate merge: " << e.what() << '\n';
     return 2;

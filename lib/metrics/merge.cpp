@@ -55,10 +55,9 @@ nlohmann::json merge_broadcast(const std::vector<nlohmann::json>& docs) {
           {"subscribers", subscribers}};
 }
 
-RunResult merge_shards(const std::vector<RunResult>& shards) {
+void check_one_run(const std::vector<RunResult>& shards, bool one_scenario) {
   if (shards.empty()) throw std::invalid_argument("no shard results to merge");
   const RunResult& first = shards.front();
-  std::set<int> seen;
   for (const RunResult& s : shards) {
     const auto differs = [&](const char* what, const std::string& a, const std::string& b) {
       if (a != b) {
@@ -69,12 +68,20 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
       }
     };
     differs("suite", first.suite, s.suite);
-    differs("scenario", first.scenario, s.scenario);
+    if (one_scenario) differs("scenario", first.scenario, s.scenario);
     differs("profile", first.profile, s.profile);
     if (s.shard.count != first.shard.count) {
       throw std::invalid_argument(fmt::format("cannot merge shards of {} and of {} shards",
                                               first.shard.count, s.shard.count));
     }
+  }
+}
+
+RunResult merge_shards(const std::vector<RunResult>& shards) {
+  check_one_run(shards, true);
+  const RunResult& first = shards.front();
+  std::set<int> seen;
+  for (const RunResult& s : shards) {
     if (!seen.insert(s.shard.index).second) {
       throw std::invalid_argument(
           fmt::format("shard {}/{} is given twice", s.shard.index, s.shard.count));

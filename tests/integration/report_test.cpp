@@ -278,5 +278,37 @@ TEST_F(ReportTest, ResultsOfDifferentSuitesAreNotComparedOrMerged) {
   EXPECT_FALSE(fs::exists(dir_ + "/merged"));
 }
 
+// A folder of a sharded run's shards, as a Kubernetes Indexed Job leaves them: every scenario
+// merged on its own, or refused whole when a shard is missing.
+TEST_F(ReportTest, MergeTakesAFolderOfShardsOfSeveralScenarios) {
+  const metrics::RunResult real = report::read_results(kRealResults);
+  const std::string shards = dir_ + "/shards";
+  for (const char* scenario : {"health_check", "second_scenario"}) {
+    for (int i = 0; i < 3; ++i) {
+      metrics::RunResult r = real;
+      r.scenario = scenario;
+      r.shard = {i, 3};
+      report::write_results(shards, r);
+    }
+  }
+  const auto merged = perfgate({"merge", shards, "--results-dir", dir_ + "/merged"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  for (const char* scenario : {"health_check", "second_scenario"}) {
+    const auto m =
+        report::read_results(dir_ + "/merged/example/" + std::string(scenario) + ".json");
+    EXPECT_EQ(m.attempted, 3 * real.attempted) << scenario;
+    EXPECT_EQ(m.histograms.at("latency").count(), 3 * real.histograms.at("latency").count());
+  }
+  const auto one = perfgate({"merge", shards, "-o", dir_ + "/one.json"});
+  EXPECT_EQ(one.exit_code, 2) << one.output;
+  EXPECT_THAT(one.output, HasSubstr("the shards hold 2 scenarios; -o writes one"));
+
+  fs::remove(shards + "/example/second_scenario.shard-1-of-3.json");
+  const auto partial = perfgate({"merge", shards, "--results-dir", dir_ + "/partial"});
+  EXPECT_EQ(partial.exit_code, 2) << partial.output;
+  EXPECT_THAT(partial.output, HasSubstr("cannot merge 2 of 3 shards: missing shard 1/3"));
+  EXPECT_FALSE(fs::exists(dir_ + "/partial"));
+}
+
 }  // namespace
 }  // namespace perfgate

@@ -15,10 +15,13 @@
 
 namespace perfgate::metrics {
 
+// Checks that `shards` come from one sharded run: one suite and profile, one shard count, and
+// (when `one_scenario`) one scenario. Throws std::invalid_argument naming the shards that differ.
+void check_one_run(const std::vector<RunResult>& shards, bool one_scenario);
+
 // Merges shard results of one scenario. Throws std::invalid_argument, naming the files' shards,
-// for results of different suites, scenarios or profiles, different shard counts, a shard
-// given twice or a shard missing. The merged result has shard {0, 1}, no threshold verdicts (judge it again), and
-// context "merged_shards".
+// for results that check_one_run refuses, a shard given twice or a shard missing. The merged
+// result has shard {0, 1}, no threshold verdicts (judge it again), and context "merged_shards".
 RunResult merge_shards(const std::vector<RunResult>& shards);
 
 // Broadcast receipts of one process, as a run's context "broadcast" carries them:
