@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -172,28 +173,91 @@ std::vector<load::Stage> parse_stages(const Node& node, std::string_view target_
   return stages;
 }
 
+void parse_plan(const Node& node, load::LoadProfile& lp, bool open, core::Unit unit);
+void parse_executor_settings(const Node& node, ScenarioConfig& sc, bool open);
+
+constexpr std::array<const char*, 5> kCapacityKeys{"max_rate", "step_duration", "precision",
+                                                   "max_steps", "cooldown"};
+
+// Executor "capacity": the search's bounds and steps instead of a rate and a duration.
+void parse_capacity(const Node& node, load::LoadProfile& lp) {
+  for (const char* key : {"rate", "stages", "duration", "iterations"}) {
+    if (node.has(key)) {
+      node.child(key).fail(fmt::format(
+          "'{}' does not apply to executor capacity (it picks its rates: start_rate, max_rate, "
+          "step_duration)",
+          key));
+    }
+  }
+  if (!node.has("start_rate") || !node.has("step_duration"))
+    node.fail("expected \"start_rate\" and \"step_duration\" for executor capacity");
+  load::CapacityPlan& c = lp.capacity;
+  c.start_rate = node.child("start_rate").quantity(core::Unit::kRate, "a rate like \"50/s\"");
+  if (!(c.start_rate > 0)) node.child("start_rate").fail("expected a rate above zero");
+  if (node.has("max_rate")) {
+    c.max_rate = node.child("max_rate").quantity(core::Unit::kRate, "a rate like \"5000/s\"");
+    if (!(c.max_rate >= c.start_rate)) node.child("max_rate").fail("expected at least start_rate");
+  }
+  c.step_duration = node.child("step_duration").duration("a duration like \"10s\"");
+  if (c.step_duration.count() <= 0)
+    node.child("step_duration").fail("expected a duration above zero");
+  if (node.has("precision")) {
+    c.precision =
+        node.child("precision").quantity(core::Unit::kPercent, "a percentage like \"5%\"");
+    if (!(c.precision > 0) || c.precision > 1)
+      node.child("precision").fail("expected a percentage above 0% and at most 100%");
+  }
+  if (node.has("max_steps")) {
+    c.max_steps =
+        static_cast<std::uint32_t>(node.child("max_steps").whole_number("a number of steps", 1000));
+    if (c.max_steps == 0) node.child("max_steps").fail("expected at least 1 step");
+  }
+  if (node.has("cooldown")) c.cooldown = node.child("cooldown").duration("a duration like \"1s\"");
+  lp.plan = load::StagePlan::constant(c.start_rate, c.step_duration);
+}
+
 void parse_load(const Node& node, ScenarioConfig& sc) {
   node.expect_object("a load (executor, users or rate, duration, ...)");
-  node.only_keys({"executor", "users", "rate", "stages", "start_users", "start_rate", "duration",
-                  "iterations", "think_time", "spacing", "max_in_flight", "graceful_stop",
-                  "threads", "seed", "connect_timeout", "request_timeout", "prestart", "when_busy",
-                  "timer_slack"});
+  node.only_keys(
+      {"executor",        "users",         "rate",       "stages",      "start_users",
+       "start_rate",      "duration",      "iterations", "think_time",  "spacing",
+       "max_in_flight",   "graceful_stop", "threads",    "seed",        "connect_timeout",
+       "request_timeout", "prestart",      "when_busy",  "timer_slack", "max_rate",
+       "step_duration",   "precision",     "max_steps",  "cooldown"});
   load::LoadProfile& lp = sc.load;
-  if (!node.has("executor")) node.fail("expected \"executor\": \"closed_loop\" or \"open_loop\"");
-  const std::string executor = node.child("executor").string("\"closed_loop\" or \"open_loop\"");
-  const bool open = executor == "open_loop";
+  constexpr const char* kExecutors = "\"closed_loop\", \"open_loop\" or \"capacity\"";
+  if (!node.has("executor")) node.fail(fmt::format("expected \"executor\": {}", kExecutors));
+  const std::string executor = node.child("executor").string(kExecutors);
+  const bool capacity = executor == "capacity";
+  const bool open = executor == "open_loop" || capacity;
   if (!open && executor != "closed_loop") {
-    node.child("executor")
-        .fail(fmt::format("expected \"closed_loop\" or \"open_loop\", got \"{}\"", executor));
+    node.child("executor").fail(fmt::format("expected {}, got \"{}\"", kExecutors, executor));
   }
-  lp.kind = open ? load::ExecutorKind::kOpenLoop : load::ExecutorKind::kClosedLoop;
-  const std::string target_key = open ? "rate" : "users";
+  lp.kind = capacity ? load::ExecutorKind::kCapacity
+            : open   ? load::ExecutorKind::kOpenLoop
+                     : load::ExecutorKind::kClosedLoop;
+  for (const char* key : kCapacityKeys) {
+    if (!capacity && node.has(key))
+      node.child(key).fail(fmt::format("'{}' applies to executor capacity only", key));
+  }
+  const std::string target_key = capacity ? "start_rate" : open ? "rate" : "users";
   const std::string wrong_key = open ? "users" : "rate";
   if (node.has(wrong_key)) {
     node.child(wrong_key).fail(fmt::format("'{}' does not apply to executor {} (use '{}')",
                                            wrong_key, executor, target_key));
   }
   const core::Unit unit = open ? core::Unit::kRate : core::Unit::kCount;
+  if (capacity) {
+    parse_capacity(node, lp);
+  } else {
+    parse_plan(node, lp, open, unit);
+  }
+  parse_executor_settings(node, sc, open);
+}
+
+// The users or rate over time of a closed- or open-loop load.
+void parse_plan(const Node& node, load::LoadProfile& lp, bool open, core::Unit unit) {
+  const std::string target_key = open ? "rate" : "users";
   std::optional<std::chrono::nanoseconds> duration;
   if (node.has("duration")) {
     duration = node.child("duration").duration("a duration like \"30s\"");
@@ -236,6 +300,11 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
   }
   if (!(lp.plan.peak() > 0))
     node.fail(fmt::format("expected some stage with {} above zero", target_key));
+}
+
+// Settings of the executors beside the plan: think time, spacing, slots, timeouts, ...
+void parse_executor_settings(const Node& node, ScenarioConfig& sc, bool open) {
+  load::LoadProfile& lp = sc.load;
   if (node.has("think_time")) {
     if (open) node.child("think_time").fail("think_time applies to closed_loop only");
     const Node t = node.child("think_time");

@@ -432,7 +432,7 @@ Ids declare_ids(Workload& workload, const LoadProfile& profile, metrics::MetricS
     }
   }
   ids.sessions_held = set.histogram("sessions_held");
-  if (profile.kind == ExecutorKind::kOpenLoop) {
+  if (profile.open_loop()) {
     ids.schedule_lag = set.histogram("schedule_lag");
     ids.latency_uncorrected = set.histogram("latency_uncorrected");
   }
@@ -463,7 +463,7 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
     workers.push_back(std::make_unique<Worker>(shared, set, i, options.exceedance_limit_ns));
   }
   metrics::Recorder controller(set, shared.origin);
-  const bool open = profile.kind == ExecutorKind::kOpenLoop;
+  const bool open = profile.open_loop();
   if (open) {
     const std::uint64_t stride = shards * profile.threads;
     for (auto& w : workers) {

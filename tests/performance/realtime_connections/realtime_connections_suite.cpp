@@ -12,8 +12,7 @@ using gtest::MeetsThresholds;
 
 // The sessions this process opens in `sc`: its shard's users (closed loop) or slots (open loop).
 std::uint64_t local_sessions(const config::ScenarioConfig& sc, load::Shard shard) {
-  const std::uint64_t whole = sc.load.kind == load::ExecutorKind::kOpenLoop
-                                  ? sc.load.max_in_flight
+  const std::uint64_t whole = sc.load.open_loop() ? sc.load.max_in_flight
                                   : static_cast<std::uint64_t>(sc.load.plan.peak());
   return load::share_of(whole, shard.count, shard.index);
 }

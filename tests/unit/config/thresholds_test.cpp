@@ -186,7 +186,8 @@ INSTANTIATE_TEST_SUITE_P(
             "UnknownExecutor",
             table_with(kRule,
                        R"j({ "ci": { "executor": "fast", "users": 5, "duration": "10s" } })j"),
-            "t.json: /scenarios/s/load/ci/executor: expected \"closed_loop\" or \"open_loop\", got "
+            "t.json: /scenarios/s/load/ci/executor: expected \"closed_loop\", \"open_loop\" or "
+            "\"capacity\", got "
             "\"fast\""},
         Malformed{
             "ZeroRate",
@@ -218,7 +219,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.json: /scenarios/s/load/ci/duraton: unknown key 'duraton' (expected one of: "
                   "executor, users, rate, stages, start_users, start_rate, duration, iterations, "
                   "think_time, spacing, max_in_flight, graceful_stop, threads, seed, "
-                  "connect_timeout, request_timeout, prestart, when_busy, timer_slack)"},
+                  "connect_timeout, request_timeout, prestart, when_busy, timer_slack, max_rate, "
+                  "step_duration, "
+                  "precision, max_steps, cooldown)"},
         Malformed{"TimerSlackOnClosedLoop",
                   table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5,
                                        "duration": "10s", "timer_slack": "1ms" } })j"),
@@ -244,11 +247,63 @@ INSTANTIATE_TEST_SUITE_P(
                 kRule,
                 R"j({ "ci": { "executor": "closed_loop", "users": 5, "duration": "10s", "think_time": ["2s", "1s"] } })j"),
             "t.json: /scenarios/s/load/ci/think_time: expected min <= max"},
+        Malformed{
+            "CapacityWithARate",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "capacity", "start_rate": "10/s", "step_duration": "5s", "rate": "5/s" } })j"),
+            "t.json: /scenarios/s/load/ci/rate: 'rate' does not apply to executor capacity (it "
+            "picks its rates: start_rate, max_rate, step_duration)"},
+        Malformed{
+            "CapacityWithoutSteps",
+            table_with(kRule, R"j({ "ci": { "executor": "capacity", "start_rate": "10/s" } })j"),
+            "t.json: /scenarios/s/load/ci: expected \"start_rate\" and \"step_duration\" for "
+            "executor capacity"},
+        Malformed{
+            "CapacityMaxBelowStart",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "capacity", "start_rate": "10/s", "max_rate": "5/s", "step_duration": "5s" } })j"),
+            "t.json: /scenarios/s/load/ci/max_rate: expected at least start_rate"},
+        Malformed{
+            "CapacityZeroPrecision",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "capacity", "start_rate": "10/s", "step_duration": "5s", "precision": "0%" } })j"),
+            "t.json: /scenarios/s/load/ci/precision: expected a percentage above 0% and at most "
+            "100%"},
+        Malformed{
+            "StepDurationOutsideCapacity",
+            table_with(
+                kRule,
+                R"j({ "ci": { "executor": "open_loop", "rate": "10/s", "duration": "5s", "step_duration": "5s" } })j"),
+            "t.json: /scenarios/s/load/ci/step_duration: 'step_duration' applies to executor "
+            "capacity only"},
         Malformed{"BadMetricKey",
                   table_with(R"j({ "latency{stage}": { "p(95)": { "acceptable": "1s" } } })j"),
                   "t.json: /scenarios/s/thresholds/latency{stage}: expected a metric key like "
                   "\"latency\" or \"latency{stage:2}\", got \"latency{stage}\""}),
     [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.name; });
+
+TEST(ThresholdTableTest, ParsesACapacitySearch) {
+  const ThresholdTable t = parse_table(
+      table_with(kRule,
+                 R"j({ "ci": { "executor": "capacity", "start_rate": "50/s", "max_rate": "8000/s",
+                 "step_duration": "3s", "precision": "2%", "max_steps": 12, "cooldown": "500ms",
+                 "max_in_flight": 32, "spacing": "poisson" } })j"),
+      "t.json", "ci");
+  const load::LoadProfile& lp = t.scenario("s").load;
+  EXPECT_EQ(lp.kind, load::ExecutorKind::kCapacity);
+  EXPECT_TRUE(lp.open_loop());
+  EXPECT_EQ(lp.capacity.start_rate, 50);
+  EXPECT_EQ(lp.capacity.max_rate, 8000);
+  EXPECT_EQ(lp.capacity.step_duration, 3s);
+  EXPECT_DOUBLE_EQ(lp.capacity.precision, 0.02);
+  EXPECT_EQ(lp.capacity.max_steps, 12u);
+  EXPECT_EQ(lp.capacity.cooldown, 500ms);
+  EXPECT_EQ(lp.max_in_flight, 32u);
+  EXPECT_EQ(lp.spacing, load::Spacing::kPoisson);
+}
 
 TEST(ThresholdTableTest, UnreadableFileNamesThePath) {
   try {

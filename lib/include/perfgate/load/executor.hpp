@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "perfgate/core/clock.hpp"
+#include "perfgate/load/capacity.hpp"
 #include "perfgate/load/schedule.hpp"
 #include "perfgate/metrics/recorder.hpp"
 #include "perfgate/metrics/run_result.hpp"
@@ -109,7 +110,13 @@ class Workload {
   virtual std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t user_index) = 0;
 };
 
-enum class ExecutorKind { kClosedLoop, kOpenLoop };
+enum class ExecutorKind {
+  kClosedLoop,
+  kOpenLoop,
+  // A capacity search (capacity.hpp): open-loop steps at rates the search picks. run() takes
+  // one step at a time, as kOpenLoop; the suite's run_scenario drives the search.
+  kCapacity,
+};
 
 // Open loop: what an arrival does when all max_in_flight slots are busy.
 enum class WhenBusy {
@@ -150,6 +157,10 @@ struct LoadProfile {
   std::uint32_t threads = 0;  // 0: one per core
   std::uint64_t seed = 1;
   Shard shard;
+  // kCapacity: the search's bounds and steps (the open-loop settings above apply to each step).
+  CapacityPlan capacity;
+
+  bool open_loop() const { return kind != ExecutorKind::kClosedLoop; }
 };
 
 // What run() hands back: the merged measurements and the run's timing.
