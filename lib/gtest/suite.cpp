@@ -178,6 +178,187 @@ void check_target(const config::Target& t) {
   }
 }
 
+// One measured run of `profile` (a scenario's load, or a capacity search's step), named after
+// its scenario but not judged.
+struct Measurement {
+  metrics::RunResult result;
+  std::vector<double> stage_steady_seconds;
+  bool ran = false;  // false when a stop was asked for before it began
+};
+
+Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
+                    load::Workload& workload, const load::LoadProfile& profile,
+                    const std::string& label) {
+  metrics::MetricSet set;
+  std::optional<int> pid;
+  if (!s.required_targets.empty()) {
+    if (const config::Target* t = s.targets.find(s.required_targets.front())) pid = t->pid;
+  }
+  metrics::ProcessSampler sampler(set, pid);
+  const std::optional<std::int64_t> limit = recovery_limit(sc);
+
+  Measurement m;
+  metrics::RunResult& r = m.result;
+  r.started_at_ms = core::unix_millis_now();
+  if (!stop_requested().load()) {
+    sampler.start(core::SteadyClock::now());
+    report::ProgressLine progress(std::cout, label, report::ProgressLine::stdout_is_terminal());
+    load::RunOptions options;
+    options.exceedance_limit_ns = limit.value_or(0);
+    options.stop_requested = &stop_requested();
+    options.on_progress = [&progress](const load::Progress& p) { progress.update(p); };
+    load::ExecutorOutcome outcome = load::run(workload, profile, set, options);
+    progress.finish();
+    sampler.stop();
+    outcome.recorder.merge(sampler.recorder());
+    r = metrics::collect(set, outcome.recorder, outcome.steady_seconds);
+    r.started_at_ms =
+        core::unix_millis_now() - static_cast<std::int64_t>(outcome.duration_s * 1000);
+    r.duration_s = outcome.duration_s;
+    r.interrupted = outcome.interrupted;
+    m.stage_steady_seconds = outcome.stage_steady_seconds;
+    m.ran = true;
+    add_derived_rates(r, m.stage_steady_seconds);
+    sampler.add_session_memory(r, outcome.peak_sessions);
+    if (limit) {
+      const std::int64_t from = spike_end_ns(profile.plan);
+      const auto recovered = metrics::recovery_time_ns(outcome.recorder.exceedance(), from);
+      metrics::Histogram h;
+      // Never recovered: record the rest of the run, a lower bound, and say so.
+      h.record(recovered.value_or(static_cast<std::int64_t>(outcome.duration_s * 1e9) - from));
+      r.histograms["recovery_time"] = h;
+      r.counters["recovered"] = recovered ? 1 : 0;
+    }
+  } else {
+    r.interrupted = true;  // never started: the run was stopped before this scenario
+  }
+  r.ended_at_ms = core::unix_millis_now();
+  r.suite = sc.suite;
+  r.scenario = sc.name;
+  r.profile = sc.profile;
+  r.shard = {static_cast<int>(profile.shard.index), static_cast<int>(profile.shard.count)};
+  r.context = run_context(s, sc);
+  return m;
+}
+
+// The suite's own figures on a measured run (RunHooks::annotate), and the rates they feed.
+void annotate(const RunHooks& hooks, Measurement& m) {
+  if (!hooks.annotate) return;
+  hooks.annotate(m.result);
+  if (m.ran) add_derived_rates(m.result, m.stage_steady_seconds);  // counters it added
+}
+
+// What a capacity step's figures were, and which rules broke.
+metrics::CapacityStep capacity_step(double rate, const metrics::RunResult& r) {
+  metrics::CapacityStep step;
+  step.rate = rate;
+  step.held = r.passed;
+  const metrics::Histogram& latency = r.histograms.at("latency");
+  step.samples = latency.count();
+  step.p50_ns = latency.percentile(50);
+  step.p95_ns = latency.percentile(95);
+  step.p99_ns = latency.percentile(99);
+  if (const auto it = r.rates.find("throughput"); it != r.rates.end())
+    step.throughput = it->second.value();
+  if (const auto it = r.rates.find("error_rate"); it != r.rates.end())
+    step.error_rate = it->second.value();
+  for (const metrics::ThresholdOutcome& t : r.thresholds) {
+    if (!t.passed) step.broken.push_back(t.metric + " " + t.statistic);
+  }
+  return step;
+}
+
+// Executor "capacity": open-loop steps at the rates load::CapacitySearch picks, each judged by
+// the scenario's rules but for those of the whole search (the `capacity` metric itself and
+// min_samples). The result is the highest step that held (else the first step), carrying the
+// curve of every step and rates["capacity"].
+Measurement search_capacity(const SuiteContext& s, const config::ScenarioConfig& sc,
+                            load::Workload& workload, const load::LoadProfile& profile,
+                            const RunHooks& hooks) {
+  if (profile.shard.count > 1) {
+    throw core::Error(fmt::format(
+        "scenario {}: a capacity search runs in one process (each step's verdict picks the next "
+        "rate); it cannot run as shard {}/{}",
+        sc.name, profile.shard.index, profile.shard.count));
+  }
+  config::ScenarioConfig step_rules = sc;
+  std::erase_if(step_rules.rules, [](const config::Rule& rule) {
+    return metrics::base_name(rule.metric) == "capacity";
+  });
+  step_rules.min_samples = 0;
+  const load::CapacityPlan& plan = profile.capacity;
+  load::CapacitySearch search(plan);
+  metrics::CapacityCurve curve;
+  curve.precision = plan.precision;
+  std::optional<Measurement> best, first;
+  bool interrupted = false;
+  const auto started = core::SteadyClock::now();
+  while (const std::optional<double> rate = search.next()) {
+    if (search.steps() > 0) std::this_thread::sleep_for(plan.cooldown);  // the target drains
+    if (stop_requested().load()) break;
+    load::LoadProfile step = profile;
+    step.kind = load::ExecutorKind::kOpenLoop;
+    step.plan = load::StagePlan::constant(*rate, plan.step_duration);
+    const std::string rate_text = core::format_quantity(*rate, core::Unit::kRate);
+    Measurement m = measure(
+        s, sc, workload, step,
+        fmt::format("{}/{} step {} at {}", sc.suite, sc.name, search.steps() + 1, rate_text));
+    annotate(hooks, m);
+    config::evaluate(step_rules, m.result);
+    if (m.result.interrupted) {  // a step cut short says nothing about its rate
+      interrupted = true;
+      if (!best && !first) first = std::move(m);
+      break;
+    }
+    metrics::CapacityStep figures = capacity_step(*rate, m.result);
+    search.record(*rate, figures.held);
+    std::string broken;
+    for (const std::string& rule : figures.broken) broken += (broken.empty() ? "" : ", ") + rule;
+    std::cout << fmt::format("capacity step {}: {} {} (p95 {}, errors {}, {} samples){}\n",
+                             search.steps(), rate_text, figures.held ? "held" : "broke",
+                             core::format_quantity(static_cast<double>(figures.p95_ns),
+                                                   core::Unit::kDuration),
+                             core::format_quantity(figures.error_rate, core::Unit::kPercent),
+                             figures.samples, broken.empty() ? "" : ": " + broken)
+              << std::flush;
+    curve.steps.push_back(std::move(figures));
+    if (curve.steps.back().held) {
+      best = std::move(m);
+    } else if (!first) {
+      first = std::move(m);
+    }
+  }
+  interrupted = interrupted || stop_requested().load();
+  Measurement out;
+  if (best) {
+    out = std::move(*best);
+  } else if (first) {
+    out = std::move(*first);
+  } else {  // stopped before the first step: an interrupted run with nothing in it
+    out = measure(s, sc, workload, profile, sc.suite + "/" + sc.name);
+  }
+  curve.highest_held = search.highest_held();
+  curve.lowest_broken = search.lowest_broken();
+  curve.ended_by =
+      interrupted ? std::string("interrupted") : std::string(load::capacity_end_name(search.end()));
+  curve.search_s = std::chrono::duration<double>(core::SteadyClock::now() - started).count();
+  metrics::RunResult& r = out.result;
+  r.interrupted = r.interrupted || interrupted;
+  r.rates["capacity"] = metrics::RateFigure{curve.highest_held.value_or(0), 1,
+                                            static_cast<std::uint64_t>(curve.steps.size())};
+  r.thresholds.clear();
+  r.capacity = std::move(curve);
+  std::cout << fmt::format(
+      "capacity: {} ({}; lowest rate that broke: {})\n",
+      r.capacity->highest_held ? core::format_quantity(*r.capacity->highest_held, core::Unit::kRate)
+                               : std::string("none held"),
+      r.capacity->ended_by,
+      r.capacity->lowest_broken
+          ? core::format_quantity(*r.capacity->lowest_broken, core::Unit::kRate)
+          : std::string("none"));
+  return out;
+}
+
 }  // namespace
 
 std::atomic<bool>& stop_requested() {
@@ -243,59 +424,15 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
   profile.shard = s.settings.shard;
   if (hooks.adjust_load) hooks.adjust_load(profile);
 
-  metrics::MetricSet set;
-  std::optional<int> pid;
-  if (!s.required_targets.empty()) {
-    if (const config::Target* t = s.targets.find(s.required_targets.front())) pid = t->pid;
-  }
-  metrics::ProcessSampler sampler(set, pid);
-  const std::optional<std::int64_t> limit = recovery_limit(sc);
-
-  metrics::RunResult r;
-  r.started_at_ms = core::unix_millis_now();
-  std::optional<load::ExecutorOutcome> outcome;
-  if (!stop_requested().load()) {
-    sampler.start(core::SteadyClock::now());
-    report::ProgressLine progress(std::cout, sc.suite + "/" + sc.name,
-                                  report::ProgressLine::stdout_is_terminal());
-    load::RunOptions options;
-    options.exceedance_limit_ns = limit.value_or(0);
-    options.stop_requested = &stop_requested();
-    options.on_progress = [&progress](const load::Progress& p) { progress.update(p); };
-    outcome.emplace(load::run(workload, profile, set, options));
-    progress.finish();
-    sampler.stop();
-    outcome->recorder.merge(sampler.recorder());
-    r = metrics::collect(set, outcome->recorder, outcome->steady_seconds);
-    r.started_at_ms =
-        core::unix_millis_now() - static_cast<std::int64_t>(outcome->duration_s * 1000);
-    r.duration_s = outcome->duration_s;
-    r.interrupted = outcome->interrupted;
-    add_derived_rates(r, outcome->stage_steady_seconds);
-    sampler.add_session_memory(r, outcome->peak_sessions);
-    if (limit) {
-      const std::int64_t from = spike_end_ns(profile.plan);
-      const auto recovered = metrics::recovery_time_ns(outcome->recorder.exceedance(), from);
-      metrics::Histogram h;
-      // Never recovered: record the rest of the run, a lower bound, and say so.
-      h.record(recovered.value_or(static_cast<std::int64_t>(outcome->duration_s * 1e9) - from));
-      r.histograms["recovery_time"] = h;
-      r.counters["recovered"] = recovered ? 1 : 0;
-    }
+  Measurement m;
+  if (profile.kind == load::ExecutorKind::kCapacity) {
+    m = search_capacity(s, sc, workload, profile, hooks);
   } else {
-    r.interrupted = true;  // never started: the run was stopped before this scenario
+    m = measure(s, sc, workload, profile, sc.suite + "/" + sc.name);
+    annotate(hooks, m);
   }
-  r.ended_at_ms = core::unix_millis_now();
-  r.suite = sc.suite;
-  r.scenario = sc.name;
-  r.profile = sc.profile;
-  r.shard = {static_cast<int>(profile.shard.index), static_cast<int>(profile.shard.count)};
-  r.context = run_context(s, sc);
+  metrics::RunResult r = std::move(m.result);
   if (!hooks.load_note.is_null()) r.context["adjusted"] = hooks.load_note;
-  if (hooks.annotate) {
-    hooks.annotate(r);
-    if (outcome) add_derived_rates(r, outcome->stage_steady_seconds);  // counters it added
-  }
   config::evaluate(sc, r);
   if (r.shard.count > 1) {
     // A shard's share of the load says nothing about a table's absolute figures (throughput,

@@ -67,6 +67,9 @@ constexpr std::array kCatalog{
     MetricInfo{"throughput", R, Unit::kRate, kLeast, 1,
                "completed operations per second over the steady part of the run (ramps "
                "excluded)"},
+    MetricInfo{"capacity", R, Unit::kRate, kLeast, 1,
+               "capacity search: the highest offered arrival rate at which every threshold "
+               "held"},
     MetricInfo{"error_rate", R, Unit::kPercent, kMost, 1,
                "failed / attempted operations (dropped arrivals count as failed)"},
     MetricInfo{"auth_rejection_rate", R, Unit::kPercent, kLeast, 1,

@@ -64,26 +64,51 @@ nlohmann::json RunResult::to_json() const {
                      {"tier", t.tier},
                      {"note", t.note}});
   }
-  return {{"schema_version", kResultsSchemaVersion},
-          {"suite", suite},
-          {"scenario", scenario},
-          {"profile", profile},
-          {"passed", passed},
-          {"interrupted", interrupted},
-          {"started_at", started_at_ms},
-          {"ended_at", ended_at_ms},
-          {"duration_s", duration_s},
-          {"shard", {{"index", shard.index}, {"count", shard.count}}},
-          {"min_samples", min_samples},
-          {"samples", samples()},
-          {"operations", {{"attempted", attempted}, {"completed", completed}, {"failed", failed}}},
-          {"metrics", std::move(metrics)},
-          {"errors", errors},
-          {"counters", counters},
-          {"series", std::move(series_json)},
-          {"thresholds", std::move(rules)},
-          {"best_tier", best_tier},
-          {"context", context}};
+  nlohmann::json out = {
+      {"schema_version", kResultsSchemaVersion},
+      {"suite", suite},
+      {"scenario", scenario},
+      {"profile", profile},
+      {"passed", passed},
+      {"interrupted", interrupted},
+      {"started_at", started_at_ms},
+      {"ended_at", ended_at_ms},
+      {"duration_s", duration_s},
+      {"shard", {{"index", shard.index}, {"count", shard.count}}},
+      {"min_samples", min_samples},
+      {"samples", samples()},
+      {"operations", {{"attempted", attempted}, {"completed", completed}, {"failed", failed}}},
+      {"metrics", std::move(metrics)},
+      {"errors", errors},
+      {"counters", counters},
+      {"series", std::move(series_json)},
+      {"thresholds", std::move(rules)},
+      {"best_tier", best_tier},
+      {"context", context}};
+  if (capacity) {
+    const auto optional = [](const std::optional<double>& v) {
+      return v ? nlohmann::json(*v) : nlohmann::json();
+    };
+    nlohmann::json steps = nlohmann::json::array();
+    for (const CapacityStep& s : capacity->steps) {
+      steps.push_back({{"rate", s.rate},
+                       {"held", s.held},
+                       {"samples", s.samples},
+                       {"throughput", s.throughput},
+                       {"error_rate", s.error_rate},
+                       {"p50_ns", s.p50_ns},
+                       {"p95_ns", s.p95_ns},
+                       {"p99_ns", s.p99_ns},
+                       {"broken", s.broken}});
+    }
+    out["capacity"] = {{"rate", optional(capacity->highest_held)},
+                       {"lowest_broken", optional(capacity->lowest_broken)},
+                       {"ended_by", capacity->ended_by},
+                       {"precision", capacity->precision},
+                       {"search_s", capacity->search_s},
+                       {"steps", std::move(steps)}};
+  }
+  return out;
 }
 
 RunResult RunResult::from_json(const nlohmann::json& j) {
@@ -156,6 +181,30 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
     }
     r.best_tier = j.value("best_tier", "");
     r.context = j.value("context", nlohmann::json::object());
+    if (j.contains("capacity")) {
+      const auto& c = j.at("capacity");
+      CapacityCurve curve;
+      if (!c.at("rate").is_null()) curve.highest_held = c.at("rate").get<double>();
+      if (!c.at("lowest_broken").is_null())
+        curve.lowest_broken = c.at("lowest_broken").get<double>();
+      curve.ended_by = c.at("ended_by").get<std::string>();
+      curve.precision = c.at("precision").get<double>();
+      curve.search_s = c.at("search_s").get<double>();
+      for (const auto& s : c.at("steps")) {
+        CapacityStep step;
+        step.rate = s.at("rate").get<double>();
+        step.held = s.at("held").get<bool>();
+        step.samples = core::whole_number<std::uint64_t>(s.at("samples"), "samples");
+        step.throughput = s.at("throughput").get<double>();
+        step.error_rate = s.at("error_rate").get<double>();
+        step.p50_ns = core::whole_number<std::int64_t>(s.at("p50_ns"), "p50_ns");
+        step.p95_ns = core::whole_number<std::int64_t>(s.at("p95_ns"), "p95_ns");
+        step.p99_ns = core::whole_number<std::int64_t>(s.at("p99_ns"), "p99_ns");
+        step.broken = s.at("broken").get<std::vector<std::string>>();
+        curve.steps.push_back(std::move(step));
+      }
+      r.capacity = std::move(curve);
+    }
     return r;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("malformed results file: ") + e.what());

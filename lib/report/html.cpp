@@ -213,6 +213,69 @@ std::string context_block(const metrics::RunResult& r) {
   return out + "</table>\n";
 }
 
+// A capacity search: its answer, the curve of latency against offered rate (steps sorted by
+// rate), and every step in the order run.
+std::string capacity_block(const metrics::RunResult& r) {
+  const metrics::CapacityCurve& c = *r.capacity;
+  std::string out;
+  auto it = std::back_inserter(out);
+  const auto rate = [](const std::optional<double>& v) {
+    return v ? core::format_quantity(*v, core::Unit::kRate) : std::string("none");
+  };
+  fmt::format_to(it,
+                 "<p class=\"facts\">capacity <strong>{}</strong> (every threshold held) · "
+                 "lowest rate that broke {} · {} steps in {:.0f} s · ended: {} (precision "
+                 "{})</p>\n",
+                 escape(rate(c.highest_held)), escape(rate(c.lowest_broken)), c.steps.size(),
+                 c.search_s, escape(c.ended_by),
+                 escape(core::format_quantity(c.precision, core::Unit::kPercent)));
+  std::vector<const metrics::CapacityStep*> by_rate;
+  for (const auto& step : c.steps) by_rate.push_back(&step);
+  std::sort(by_rate.begin(), by_rate.end(),
+            [](const auto* a, const auto* b) { return a->rate < b->rate; });
+  svg::Series p50{"p50 latency", {}}, p95{"p95 latency", {}}, p99{"p99 latency", {}};
+  svg::Series errors{"error rate", {}}, throughput{"completed/s", {}};
+  for (const auto* step : by_rate) {
+    p50.points.emplace_back(step->rate, static_cast<double>(step->p50_ns));
+    p95.points.emplace_back(step->rate, static_cast<double>(step->p95_ns));
+    p99.points.emplace_back(step->rate, static_cast<double>(step->p99_ns));
+    errors.points.emplace_back(step->rate, step->error_rate);
+    throughput.points.emplace_back(step->rate, step->throughput);
+  }
+  out += "<div class=\"charts\">\n" +
+         svg::line_chart(
+             {"Latency against offered rate", "latency", svg::XAxis::kRate, core::Unit::kDuration},
+             {p50, p95, p99}) +
+         svg::line_chart({"Completed against offered rate", "operations per second",
+                          svg::XAxis::kRate, core::Unit::kRate},
+                         {throughput}) +
+         svg::line_chart({"Errors against offered rate", "failed / attempted", svg::XAxis::kRate,
+                          core::Unit::kPercent},
+                         {errors}) +
+         "</div>\n";
+  out +=
+      "<table><tr><th>step</th><th>offered</th><th>held</th><th>completed/s</th><th>p50</th>"
+      "<th>p95</th><th>p99</th><th>errors</th><th>samples</th><th>broken rules</th></tr>\n";
+  for (std::size_t i = 0; i < c.steps.size(); ++i) {
+    const metrics::CapacityStep& s = c.steps[i];
+    const auto d = [](std::int64_t ns) {
+      return core::format_quantity(static_cast<double>(ns), core::Unit::kDuration);
+    };
+    std::string broken;
+    for (const auto& rule : s.broken) broken += (broken.empty() ? "" : ", ") + rule;
+    fmt::format_to(it,
+                   "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}"
+                   "</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                   i + 1, escape(core::format_quantity(s.rate, core::Unit::kRate)),
+                   s.held ? "✓" : "✗",
+                   escape(core::format_quantity(s.throughput, core::Unit::kRate)),
+                   escape(d(s.p50_ns)), escape(d(s.p95_ns)), escape(d(s.p99_ns)),
+                   escape(core::format_quantity(s.error_rate, core::Unit::kPercent)), s.samples,
+                   escape(broken));
+  }
+  return out + "</table>\n";
+}
+
 std::string run_section(const metrics::RunResult& r) {
   std::string out;
   auto it = std::back_inserter(out);
@@ -225,6 +288,7 @@ std::string run_section(const metrics::RunResult& r) {
                  escape(r.profile), r.duration_s, r.attempted, r.completed, r.failed, r.samples(),
                  escape(r.best_tier));
   out += "<h3>Thresholds</h3>\n" + thresholds_table(r);
+  if (r.capacity) out += "<h3>Capacity search</h3>\n" + capacity_block(r);
   out += "<h3>Charts</h3>\n<div class=\"charts\">\n" + percentile_chart(r) + over_time_charts(r) +
          "</div>\n";
   out += "<h3>Errors by kind</h3>\n" + errors_block(r);

@@ -128,14 +128,19 @@ std::string line_chart(const LineChart& chart, const std::vector<Series>& all_se
     for (double x = std::ceil(x_min / step) * step; x <= x_max + 1e-9; x += step) {
       fmt::format_to(out,
                      "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" "
-                     "text-anchor=\"middle\">{}s</text>\n",
-                     px(x), kTop + kPlotH + 16, x);
+                     "text-anchor=\"middle\">{}</text>\n",
+                     px(x), kTop + kPlotH + 16,
+                     chart.x_axis == XAxis::kRate
+                         ? escape(core::format_quantity(x, core::Unit::kRate))
+                         : fmt::format("{}s", x));
     }
   }
   fmt::format_to(
       out, "<text class=\"axis\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
       kLeft + kPlotW / 2, kHeight - 6,
-      chart.x_axis == XAxis::kPercentile ? "percentile" : "time since start");
+      chart.x_axis == XAxis::kPercentile ? "percentile"
+      : chart.x_axis == XAxis::kRate     ? "offered rate"
+                                         : "time since start");
   fmt::format_to(out,
                  "<text class=\"axis\" transform=\"translate(14,{:.1f}) rotate(-90)\" "
                  "text-anchor=\"middle\">{}</text>\n",

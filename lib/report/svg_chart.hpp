@@ -22,6 +22,7 @@ struct Series {
 enum class XAxis {
   kSeconds,     // x in seconds since the run's start
   kPercentile,  // x = -log10(1 - p/100): ticks at 0%, 90%, 99%, 99.9%, ...
+  kRate,        // x in operations per second (a capacity search's offered rates)
 };
 
 struct LineChart {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "perfgate/metrics/catalog.hpp"
 #include "perfgate/report/results_file.hpp"
@@ -238,6 +239,59 @@ TEST_F(SuiteGateTest, ShardedRunOfFourMergesExactlyAndGatesLikeOneRun) {
     EXPECT_TRUE(merged.thresholds[i].passed) << merged.thresholds[i].metric;
   }
   EXPECT_TRUE(merged.passed);
+}
+
+// A reference service that serves 8 requests at once, each for 20ms, takes at most 400/s:
+// capacity search must find that knee within 10%, and write the curve that shows it.
+TEST_F(SuiteGateTest, CapacitySearchFindsTheKneeOfAConcurrencyLimitWithin10Percent) {
+  testing::ReferenceService service({"--latency", "20ms", "--concurrency-limit", "8"});
+  const double knee = 8 / 0.020;
+  // Slots log in before the clock (prestart) so that each step measures browsing alone.
+  write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
+      "capacity": {
+        "load": { "ci": { "executor": "capacity", "start_rate": "100/s", "max_rate": "5000/s",
+                          "step_duration": "2s", "precision": "3%", "cooldown": "300ms",
+                          "max_in_flight": 16, "prestart": true, "graceful_stop": "1s" } },
+        "thresholds": { "latency": { "p(95)": { "acceptable": "60ms" } },
+                        "error_rate": { "rate": { "acceptable": "1%" } },
+                        "capacity": { "rate": { "acceptable": "100/s" } } },
+        "min_samples": 100 } } })j");
+  const auto run =
+      run_suite({{"PERFGATE_TARGET_HTTP", service.url()}}, PERFGATE_USERS_SUITE_BIN, "*Capacity*");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string file = dir_ + "/results/concurrent_users/capacity.json";
+  const auto r = report::read_results(file);
+  ASSERT_TRUE(r.capacity.has_value());
+  const metrics::CapacityCurve& curve = *r.capacity;
+  ASSERT_TRUE(curve.highest_held && curve.lowest_broken) << run.output;
+  EXPECT_NEAR(*curve.highest_held, knee, 0.10 * knee) << run.output;
+  EXPECT_EQ(curve.ended_by, "precision reached");
+  EXPECT_LE((*curve.lowest_broken - *curve.highest_held) / *curve.highest_held, 0.03);
+  EXPECT_DOUBLE_EQ(r.rates.at("capacity").value(), *curve.highest_held);
+  // The curve: latency against offered rate, held below the knee and broken above it.
+  ASSERT_GE(curve.steps.size(), 5u);
+  for (const metrics::CapacityStep& step : curve.steps) {
+    EXPECT_EQ(step.held, step.rate <= *curve.highest_held) << step.rate;
+    EXPECT_GT(step.samples, 0u);
+    if (step.held) {
+      EXPECT_LT(step.p95_ns, 60'000'000) << step.rate;
+    } else {
+      EXPECT_FALSE(step.broken.empty()) << step.rate;
+    }
+  }
+  EXPECT_NE(run.output.find("capacity: "), std::string::npos) << run.output;
+  // The figures written are those of the highest rate that held.
+  EXPECT_TRUE(r.passed);
+  EXPECT_NEAR(r.rates.at("throughput").value(), *curve.highest_held, 0.05 * *curve.highest_held);
+
+  // The HTML report draws the curve.
+  const std::string html = dir_ + "/report.html";
+  const auto made = testing::run_program({PERFGATE_BIN, "report", file, "--html", html}, {});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  std::stringstream page;
+  page << std::ifstream(html).rdbuf();
+  EXPECT_NE(page.str().find("aria-label=\"Latency against offered rate\""), std::string::npos);
+  EXPECT_NE(page.str().find("Capacity search"), std::string::npos);
 }
 
 TEST_F(SuiteGateTest, MissingTargetSaysWhichVariableToSet) {

@@ -53,6 +53,12 @@ TEST_F(ConcurrentUsers, ResourceUsage) {
 }
 
 // A sudden spike of users, then back to normal: how long until p95 is back under its limit.
+// The highest arrival rate of browsing requests at which every threshold holds (nightly: a
+// capacity search; ci: one open-loop run at a rate the target must take).
+TEST_F(ConcurrentUsers, Capacity) {
+  EXPECT_THAT(run_flow("capacity", browsing_user()), MeetsThresholds());
+}
+
 TEST_F(ConcurrentUsers, SpikeRecovery) {
   EXPECT_THAT(run_flow("spike_recovery", browsing_user()), MeetsThresholds());
 }

@@ -41,6 +41,29 @@ struct ThresholdOutcome {
   std::string note;  // why it failed when not a plain miss ("no samples", ...)
 };
 
+// One step of a capacity search (load/capacity.hpp): the rate offered and what it measured.
+struct CapacityStep {
+  double rate = 0;            // offered arrivals per second
+  bool held = false;          // every gating rule held at this rate
+  std::uint64_t samples = 0;  // latency samples of the step
+  double throughput = 0;      // completed operations per second
+  double error_rate = 0;      // failed / attempted
+  std::int64_t p50_ns = 0;    // latency percentiles of the step
+  std::int64_t p95_ns = 0;
+  std::int64_t p99_ns = 0;
+  std::vector<std::string> broken;  // the rules that failed, e.g. "latency p(95)"
+};
+
+// A capacity search's answer and its curve of latency against offered rate.
+struct CapacityCurve {
+  std::optional<double> highest_held;   // the capacity: every threshold held at this rate
+  std::optional<double> lowest_broken;  // some threshold broke at this rate
+  std::string ended_by;                 // "precision reached", "max_rate held", ...
+  double precision = 0;
+  double search_s = 0;              // the whole search, steps and cooldowns
+  std::vector<CapacityStep> steps;  // in the order run
+};
+
 struct ShardInfo {
   int index = 0;
   int count = 1;
@@ -68,6 +91,9 @@ struct RunResult {
   std::map<std::string, std::uint64_t> counters;
   std::vector<SeriesPoint> series;  // per second
   std::vector<ThresholdOutcome> thresholds;
+  // A capacity search's curve; its figures (histograms, rates) are those of the highest rate
+  // that held, and rates["capacity"] is that rate.
+  std::optional<CapacityCurve> capacity;
   std::string best_tier;                              // lowest tier every rule met, or "none"
   nlohmann::json context = nlohmann::json::object();  // profile, load, targets (redacted), machine
 
