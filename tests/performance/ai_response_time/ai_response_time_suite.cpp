@@ -110,6 +110,10 @@ TEST_F(AiResponseTime, StreamingChat) {
   EXPECT_THAT(run_completions("streaming_chat"), MeetsThresholds());
 }
 
+// The highest arrival rate of streamed chats at which every threshold holds (nightly: a capacity
+// search; ci: one run at a fixed rate).
+TEST_F(AiResponseTime, Capacity) { EXPECT_THAT(run_completions("capacity"), MeetsThresholds()); }
+
 // Requests moving between models: the first request after a move against warm ones. Last, as
 // it leaves the server with other models loaded than the scenarios above use.
 TEST_F(AiResponseTime, ModelSwitching) {

@@ -93,6 +93,12 @@ TEST_F(DatabaseThroughput, ConcurrentConnections) {
   EXPECT_THAT(run_transactions("concurrent_connections", hooks), MeetsThresholds());
 }
 
+// The highest arrival rate of the read/insert mix at which every threshold holds (nightly: a
+// capacity search; ci: one run at a fixed rate).
+TEST_F(DatabaseThroughput, Capacity) {
+  EXPECT_THAT(run_transactions("capacity"), MeetsThresholds());
+}
+
 // Open loop at a fixed fraction of the maximum TPS measured just before (pgbench -R): p99 latency
 // from the scheduled start, schedule lag, and transactions over the latency limit.
 TEST_F(DatabaseThroughput, LatencyUnderLoad) {

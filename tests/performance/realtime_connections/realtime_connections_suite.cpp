@@ -12,8 +12,8 @@ using gtest::MeetsThresholds;
 
 // The sessions this process opens in `sc`: its shard's users (closed loop) or slots (open loop).
 std::uint64_t local_sessions(const config::ScenarioConfig& sc, load::Shard shard) {
-  const std::uint64_t whole = sc.load.open_loop() ? sc.load.max_in_flight
-                                  : static_cast<std::uint64_t>(sc.load.plan.peak());
+  const std::uint64_t whole =
+      sc.load.open_loop() ? sc.load.max_in_flight : static_cast<std::uint64_t>(sc.load.plan.peak());
   return load::share_of(whole, shard.count, shard.index);
 }
 
@@ -56,6 +56,10 @@ TEST_F(RealtimeConnections, ConcurrentConnections) {
 TEST_F(RealtimeConnections, MessageLatency) {
   EXPECT_THAT(run_realtime("message_latency"), MeetsThresholds());
 }
+
+// The highest rate of echoed messages at which every threshold holds (nightly: a capacity
+// search; ci: one run at a fixed rate).
+TEST_F(RealtimeConnections, Capacity) { EXPECT_THAT(run_realtime("capacity"), MeetsThresholds()); }
 
 // A long hold with heartbeats: uptime, drops, reconnections.
 TEST_F(RealtimeConnections, ConnectionStability) {

@@ -305,6 +305,22 @@ TEST(ThresholdTableTest, ParsesACapacitySearch) {
   EXPECT_EQ(lp.spacing, load::Spacing::kPoisson);
 }
 
+TEST(ThresholdTableTest, CapacityRuleIsJudgedOnlyWhereTheLoadIsACapacitySearch) {
+  const std::string text = table_with(
+      R"j({ "latency": { "p(95)": { "acceptable": "300ms" } },
+            "capacity": { "rate": { "acceptable": "200/s" } } })j",
+      R"j({ "ci": { "executor": "open_loop", "rate": "50/s", "duration": "5s" },
+            "nightly": { "executor": "capacity", "start_rate": "50/s", "step_duration": "10s" } })j");
+  const auto rules = [&](const std::string& profile) {
+    std::vector<std::string> metrics;
+    const ThresholdTable table = parse_table(text, "t.json", profile);  // outlives the loop
+    for (const Rule& r : table.scenario("s").rules) metrics.push_back(r.metric);
+    return metrics;
+  };
+  EXPECT_EQ(rules("ci"), std::vector<std::string>{"latency"});
+  EXPECT_EQ(rules("nightly"), (std::vector<std::string>{"capacity", "latency"}));
+}
+
 TEST(ThresholdTableTest, UnreadableFileNamesThePath) {
   try {
     load_table("/nonexistent/thresholds.json", "ci");
