@@ -98,7 +98,13 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
                                             seen.size(), first.shard.count, missing));
   }
 
+  if (first.shard.count > 1 && first.capacity) {
+    throw std::invalid_argument(fmt::format(
+        "shard {}/{} holds a capacity search, which runs in one process and does not merge",
+        first.shard.index, first.shard.count));
+  }
   RunResult m;
+  m.capacity = first.capacity;  // one shard: its search, whole
   m.suite = first.suite;
   m.scenario = first.scenario;
   m.profile = first.profile;

@@ -95,6 +95,22 @@ TEST(MergeShards, RefusesWhatIsNotOneRun) {
   suite.suite = "concurrent_users";
   EXPECT_NE(message({shard(0, 2), suite}).find("different suite"), std::string::npos);
   EXPECT_EQ(message({}), "no shard results to merge");
+  RunResult search = shard(0, 2);
+  search.capacity = CapacityCurve{};
+  EXPECT_EQ(message({search, shard(1, 2)}),
+            "shard 0/2 holds a capacity search, which runs in one process and does not merge");
+}
+
+TEST(MergeShards, OneShardKeepsItsCapacitySearch) {
+  RunResult whole = shard(0, 1);
+  CapacityCurve curve;
+  curve.highest_held = 400;
+  curve.steps.push_back(CapacityStep{});
+  whole.capacity = curve;
+  const RunResult m = merge_shards({whole});
+  ASSERT_TRUE(m.capacity);
+  EXPECT_EQ(m.capacity->highest_held, 400);
+  EXPECT_EQ(m.capacity->steps.size(), 1u);
 }
 
 }  // namespace
