@@ -278,7 +278,8 @@ Measurement search_capacity(const SuiteContext& s, const config::ScenarioConfig&
   if (profile.shard.count > 1) {
     throw core::Error(fmt::format(
         "scenario {}: a capacity search runs in one process (each step's verdict picks the next "
-        "rate); it cannot run as shard {}/{}",
+        "rate), not as shard {}/{}: run it unsharded, and leave it out of sharded runs "
+        "(--gtest_filter=-*Capacity*)",
         sc.name, profile.shard.index, profile.shard.count));
   }
   config::ScenarioConfig step_rules = sc;
@@ -294,7 +295,11 @@ Measurement search_capacity(const SuiteContext& s, const config::ScenarioConfig&
   bool interrupted = false;
   const auto started = core::SteadyClock::now();
   while (const std::optional<double> rate = search.next()) {
-    if (search.steps() > 0) std::this_thread::sleep_for(plan.cooldown);  // the target drains
+    // The target drains between steps; a stop cuts the pause short.
+    const auto resume =
+        core::SteadyClock::now() + (search.steps() > 0 ? plan.cooldown : core::Nanos(0));
+    while (!stop_requested().load() && core::SteadyClock::now() < resume)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (stop_requested().load()) break;
     load::LoadProfile step = profile;
     step.kind = load::ExecutorKind::kOpenLoop;

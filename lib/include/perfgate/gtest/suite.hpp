@@ -15,6 +15,8 @@
 // RecordProperty (so `ctest --output-junit` carries them). A shard of many (`--shard i/N`, N > 1)
 // shows its rules but passes unless interrupted: the gate is the merged run's (`perfgate merge`,
 // then `perfgate check`), since a share of the load cannot meet a table's absolute figures.
+// A load of executor "capacity" runs a capacity search (load/capacity.hpp) instead: steps at the
+// rates the search picks, the result being the highest step that held, with the curve.
 #pragma once
 
 #include <gtest/gtest.h>

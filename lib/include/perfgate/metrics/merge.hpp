@@ -20,7 +20,8 @@ namespace perfgate::metrics {
 void check_one_run(const std::vector<RunResult>& shards, bool one_scenario);
 
 // Merges shard results of one scenario. Throws std::invalid_argument, naming the files' shards,
-// for results that check_one_run refuses, a shard given twice or a shard missing. The merged
+// for results that check_one_run refuses, a shard given twice or a shard missing, or shards of
+// a capacity search (which runs in one process). The merged
 // result has shard {0, 1}, no threshold verdicts (judge it again), and context "merged_shards".
 RunResult merge_shards(const std::vector<RunResult>& shards);
 
