@@ -31,5 +31,4 @@ class ThresholdsMatcher {
 // interrupted).
 inline ThresholdsMatcher MeetsThresholds() { return {}; }
 
-
 }  // namespace perfgate::gtest
