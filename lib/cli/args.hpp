@@ -17,6 +17,13 @@ struct Args {
     const auto it = flags.find(name);
     return it == flags.end() ? nullptr : &it->second;
   }
+  // The value of the first of `names` given (a flag and its aliases: "-o", "--output"), or "".
+  std::string flag_or_empty(std::initializer_list<std::string_view> names) const {
+    for (const auto name : names) {
+      if (const std::string* v = flag(name)) return *v;
+    }
+    return {};
+  }
 };
 
 // Splits `args` into positional arguments and `--flag value` pairs. Every flag takes a value and

@@ -154,9 +154,8 @@ void judge(perfgate::metrics::RunResult& run, const std::string& thresholds_dir)
 // The tables folder: --thresholds (or --thresholds-dir), else PERFGATE_THRESHOLDS_DIR, else
 // ./thresholds, as a suite program finds it.
 std::string thresholds_dir_of(const perfgate::cli::Args& args) {
-  for (const char* flag : {"--thresholds", "--thresholds-dir"}) {
-    if (args.flag(flag)) return *args.flag(flag);
-  }
+  if (std::string dir = args.flag_or_empty({"--thresholds", "--thresholds-dir"}); !dir.empty())
+    return dir;
   const char* env = std::getenv("PERFGATE_THRESHOLDS_DIR");
   return env != nullptr && *env != '\0' ? env : "thresholds";
 }
@@ -211,14 +210,9 @@ int merge(const std::vector<std::string>& argv) {
     return 2;
   }
   const std::vector<std::string>& inputs = args.positional;
-  const auto flag = [&](std::string_view a, std::string_view b) {
-    const std::string* v = args.flag(a);
-    if (v == nullptr) v = args.flag(b);
-    return v != nullptr ? *v : std::string();
-  };
-  const std::string output = flag("-o", "--output");
-  const std::string results_dir = flag("--results-dir", "--results-dir");
-  const std::string thresholds_dir = flag("--thresholds", "--thresholds-dir");
+  const std::string output = args.flag_or_empty({"-o", "--output"});
+  const std::string results_dir = args.flag_or_empty({"--results-dir"});
+  const std::string thresholds_dir = args.flag_or_empty({"--thresholds", "--thresholds-dir"});
   if (inputs.empty() || output.empty() == results_dir.empty()) {
     std::cerr
         << "perfgate merge: needs shard results (files or folders) and one of -o MERGED.json or "
@@ -227,13 +221,11 @@ int merge(const std::vector<std::string>& argv) {
     return 2;
   }
   try {
-    // Shards grouped by run (suite, scenario), in the order given; folders may hold many runs.
-    std::map<std::pair<std::string, std::string>, std::vector<perfgate::metrics::RunResult>> runs;
+    // One suite's shards (folders may hold many scenarios'), grouped by scenario.
     std::vector<perfgate::metrics::RunResult> all = perfgate::report::read_all_results(inputs);
     perfgate::metrics::check_one_run(all, false);
-    for (auto& shard : all) {
-      runs[{shard.suite, shard.scenario}].push_back(std::move(shard));
-    }
+    std::map<std::string, std::vector<perfgate::metrics::RunResult>> runs;
+    for (auto& shard : all) runs[shard.scenario].push_back(std::move(shard));
     if (!output.empty() && runs.size() > 1) {
       throw std::invalid_argument(fmt::format(
           "the shards hold {} scenarios; -o writes one: use --results-dir DIR", runs.size()));

@@ -351,7 +351,6 @@ Measurement search_capacity(const SuiteContext& s, const config::ScenarioConfig&
   r.interrupted = r.interrupted || interrupted;
   r.rates["capacity"] = metrics::RateFigure{curve.highest_held.value_or(0), 1,
                                             static_cast<std::uint64_t>(curve.steps.size())};
-  r.thresholds.clear();
   r.capacity = std::move(curve);
   std::cout << fmt::format(
       "capacity: {} ({}; lowest rate that broke: {})\n",
