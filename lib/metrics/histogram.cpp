@@ -77,21 +77,37 @@ double Histogram::mean() const noexcept {
   return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0.0;
 }
 
-std::int64_t Histogram::percentile(double p) const noexcept {
-  if (total_ == 0) return 0;
-  p = std::clamp(p, 0.0, 100.0);
-  // Nearest rank: the smallest sample with at least p% of all samples at or below it.
-  auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(total_)));
-  rank = std::clamp<std::uint64_t>(rank, 1, total_);
+std::uint64_t Histogram::rank_of(double p, std::uint64_t total) noexcept {
+  // p in units of 10^-7 percent, so that p / 100 * N is computed in integers: in floating point
+  // 99.9 / 100.0 * 1000 is 999.0000000000001, whose ceiling would be the maximum.
+  const auto scaled = static_cast<std::uint64_t>(std::llround(std::clamp(p, 0.0, 100.0) * 1e7));
+  __extension__ using Wide = unsigned __int128;
+  constexpr Wide kWhole = 1'000'000'000;  // 100% in those units
+  const Wide rank = (static_cast<Wide>(scaled) * total + kWhole - 1) / kWhole;
+  return std::clamp<std::uint64_t>(static_cast<std::uint64_t>(rank), 1, total);
+}
+
+std::size_t Histogram::index_at_rank(std::uint64_t rank) const noexcept {
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];
-    if (seen >= rank) {
-      const std::int64_t mid = lowest_of(i) + (highest_of(i) - lowest_of(i)) / 2;
-      return std::clamp(mid, min_, max_);
-    }
+    if (seen >= rank) return i;
   }
-  return max_;
+  return counts_.size() - 1;
+}
+
+std::int64_t Histogram::percentile(double p) const noexcept {
+  if (total_ == 0) return 0;
+  if (!(p > 0)) return min_;
+  if (p >= 100) return max_;
+  return std::clamp(highest_of(index_at_rank(rank_of(p, total_))), min_, max_);
+}
+
+std::int64_t Histogram::percentile_lower_bound(double p) const noexcept {
+  if (total_ == 0) return 0;
+  if (!(p > 0)) return min_;
+  if (p >= 100) return max_;
+  return std::clamp(lowest_of(index_at_rank(rank_of(p, total_))), min_, max_);
 }
 
 std::uint64_t Histogram::count_at_or_below(std::int64_t value) const noexcept {

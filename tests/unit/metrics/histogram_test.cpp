@@ -13,10 +13,13 @@
 namespace perfgate::metrics {
 namespace {
 
-// The exact nearest-rank percentile of sorted samples.
-std::int64_t exact_percentile(const std::vector<std::int64_t>& sorted, double p) {
-  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+// The exact nearest-rank percentile of sorted samples, for p = per_100k / 1000 percent: the
+// rank is ceil(per_100k * N / 100000), computed in integers so that no rounding of a double can
+// move it (99.9 / 100.0 * 1000 is 999.0000000000001 in floating point).
+std::int64_t exact_percentile(const std::vector<std::int64_t>& sorted, std::uint64_t per_100k) {
+  const std::uint64_t n = sorted.size();
+  std::uint64_t rank = (per_100k * n + 99'999) / 100'000;
+  rank = std::clamp<std::uint64_t>(rank, 1, n);
   return sorted[rank - 1];
 }
 
@@ -36,14 +39,60 @@ TEST(HistogramTest, PercentilesWithinOneTenthOfAPercentOfExact) {
     Histogram h;
     for (auto v : samples) h.record(v);
     std::sort(samples.begin(), samples.end());
-    for (double p : {1.0, 10.0, 50.0, 90.0, 95.0, 99.0, 99.9, 99.99, 100.0}) {
-      const double exact = static_cast<double>(exact_percentile(samples, p));
+    for (std::uint64_t per_100k :
+         {1'000, 10'000, 50'000, 90'000, 95'000, 99'000, 99'900, 99'990, 100'000}) {
+      const double p = static_cast<double>(per_100k) / 1000.0;
+      const double exact = static_cast<double>(exact_percentile(samples, per_100k));
       const double got = static_cast<double>(h.percentile(p));
       EXPECT_LE(std::fabs(got - exact) / exact, 0.001) << "p" << p << " seed " << seed;
     }
     EXPECT_EQ(h.min(), samples.front());
     EXPECT_EQ(h.max(), samples.back());
     EXPECT_EQ(h.count(), samples.size());
+  }
+}
+
+// The nearest rank is exact at every N, whatever the floating-point value of p / 100 * N: one
+// slow sample in 1,000 is the maximum, not p(99.9). p(14), p(28) and p(56) are the other
+// percentiles whose product with N lands a hair above a whole number.
+TEST(HistogramTest, RankIsExactWhereFloatingPointWouldRoundUp) {
+  Histogram h;
+  for (int i = 0; i < 999; ++i) h.record(1'000'000);  // 1 ms
+  h.record(5'000'000'000);                            // 5 s
+  EXPECT_LE(h.percentile(99.9), 1'001'000);
+  for (std::uint64_t n = 1; n <= 2'000; ++n) {
+    std::vector<std::int64_t> samples(n);
+    for (std::uint64_t i = 0; i < n; ++i) samples[i] = static_cast<std::int64_t>(i + 1);
+    Histogram exact_values;  // values below 2048 are held exactly
+    for (auto v : samples) exact_values.record(v);
+    for (std::uint64_t per_100k : {14'000, 28'000, 56'000, 57'000, 99'900, 95'000}) {
+      const double p = static_cast<double>(per_100k) / 1000.0;
+      ASSERT_EQ(exact_values.percentile(p), exact_percentile(samples, per_100k))
+          << "p(" << p << ") of " << n << " samples";
+    }
+  }
+}
+
+// A percentile is reported as the highest value its bucket stands for (HdrHistogram's
+// highestEquivalentValue), never above the recorded maximum: a reported value is never below
+// the true one, so an at-most rule that passes cannot hide a value over its limit.
+TEST(HistogramTest, PercentileIsNeverBelowTheTrueValue) {
+  Histogram h;
+  for (int i = 0; i < 94; ++i) h.record(100'000'000);  // 100 ms
+  for (int i = 0; i < 6; ++i) h.record(200'010'000);   // 200.01 ms
+  EXPECT_GE(h.percentile(95), 200'010'000);
+  EXPECT_EQ(h.percentile(100), h.max());
+  EXPECT_EQ(h.percentile(0), h.min());
+  for (std::uint64_t seed : {4, 5}) {
+    auto samples = lognormal_samples(50'000, seed);
+    Histogram l;
+    for (auto v : samples) l.record(v);
+    std::sort(samples.begin(), samples.end());
+    for (std::uint64_t per_100k : {50'000, 90'000, 95'000, 99'000, 99'900, 100'000}) {
+      const double p = static_cast<double>(per_100k) / 1000.0;
+      EXPECT_GE(l.percentile(p), exact_percentile(samples, per_100k)) << "p" << p;
+      EXPECT_LE(l.percentile(p), l.max());
+    }
   }
 }
 

@@ -53,9 +53,19 @@ class Histogram {
   std::int64_t max() const noexcept { return total_ ? max_ : 0; }
   // Exact arithmetic mean of the recorded values (0 when empty).
   double mean() const noexcept;
-  // The value at percentile `p` in (0, 100]: the nearest-rank sample's bucket, reported at the
-  // bucket's midpoint and kept within [min(), max()]. 0 when empty.
+  // The value at percentile `p` in [0, 100]: the bucket of the nearest-rank sample (the smallest
+  // sample with at least p% of all samples at or below it), reported as the highest value that
+  // bucket stands for and kept within [min(), max()], as HdrHistogram's getValueAtPercentile.
+  // So a reported percentile is never below the true one (an at-most rule that passes holds for
+  // the exact samples too) and at most one bucket width (0.1% at 3 digits) above it. p(0) is
+  // min(), p(100) is max(); 0 when empty.
   std::int64_t percentile(double p) const noexcept;
+  // The same percentile reported as the lowest value its bucket stands for: never above the true
+  // one, for at-least rules (a rule `p(5) >= 40 tokens/s` must not pass a value below 40).
+  std::int64_t percentile_lower_bound(double p) const noexcept;
+  // The nearest rank of percentile `p` among `total` samples: ceil(p / 100 * total), clamped to
+  // [1, total], computed in integers for p to 7 decimals (no floating-point rounding moves it).
+  static std::uint64_t rank_of(double p, std::uint64_t total) noexcept;
   // Number of samples whose value is <= `value` (at bucket resolution).
   std::uint64_t count_at_or_below(std::int64_t value) const noexcept;
 
@@ -98,6 +108,8 @@ class Histogram {
     return (static_cast<std::size_t>(bucket) << sub_bucket_bits_) + sub;
   }
   std::int64_t lowest_of(std::size_t index) const noexcept;
+  // The bucket holding the sample of 1-based `rank` (1 <= rank <= count()).
+  std::size_t index_at_rank(std::uint64_t rank) const noexcept;
   std::int64_t highest_of(std::size_t index) const noexcept;
 
   int digits_;
