@@ -55,6 +55,10 @@ int compare_command(const std::vector<std::string>& argv) {
                                  now.scenario);
         continue;
       }
+      if (const auto why = config::incomparable(before->second, now)) {
+        throw std::invalid_argument(
+            fmt::format("{}/{} cannot be compared: {}", now.suite, now.scenario, *why));
+      }
       ++compared;
       // The table (when given) says which statistics matter and the allowed regression.
       std::vector<config::ComparedStatistic> stats = config::default_statistics(now);

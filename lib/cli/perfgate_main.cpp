@@ -163,7 +163,7 @@ std::string thresholds_dir_of(const perfgate::cli::Args& args) {
 // A judged run's summary and, when it failed, the lines a suite's GoogleTest failure gives.
 void print_verdict(const perfgate::metrics::RunResult& run) {
   std::cout << perfgate::report::console_summary(run);
-  if (!run.passed) {
+  if (run.judged && !run.passed) {
     std::cout << fmt::format("{}/{} failed:{}\n", run.suite, run.scenario,
                              perfgate::report::describe_failures(run));
   }
@@ -237,7 +237,10 @@ int merge(const std::vector<std::string>& argv) {
       if (!thresholds_dir.empty()) {
         judge(merged.back(), thresholds_dir);
       } else {
-        merged.back().passed = !merged.back().interrupted;
+        // Nothing judged it: it must not read as a pass to whatever reads the file.
+        merged.back().thresholds.clear();
+        merged.back().passed = false;
+        merged.back().judged = false;
       }
     }
     bool passed = true;
@@ -251,7 +254,7 @@ int merge(const std::vector<std::string>& argv) {
       print_verdict(run);
       std::cout << fmt::format("merged {} shards: {}\n", run.context.value("merged_shards", 0),
                                path);
-      passed = passed && run.passed;
+      passed = passed && (run.judged ? run.passed : !run.interrupted);
     }
     return passed ? 0 : 1;
   } catch (const std::exception& e) {

@@ -28,6 +28,20 @@ std::vector<ComparedStatistic> default_statistics(const metrics::RunResult& run)
   return out;
 }
 
+std::optional<std::string> incomparable(const metrics::RunResult& baseline,
+                                        const metrics::RunResult& current) {
+  if (baseline.suite != current.suite || baseline.scenario != current.scenario) {
+    return fmt::format("the baseline is {}/{}, this run {}/{}", baseline.suite, baseline.scenario,
+                       current.suite, current.scenario);
+  }
+  if (baseline.profile != current.profile) {
+    return fmt::format(
+        "the baseline ran profile '{}', this run '{}': their loads differ, so would their figures",
+        baseline.profile, current.profile);
+  }
+  return std::nullopt;
+}
+
 std::vector<Change> compare_runs(const metrics::RunResult& baseline,
                                  const metrics::RunResult& current,
                                  const std::vector<ComparedStatistic>& statistics,

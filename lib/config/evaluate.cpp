@@ -16,7 +16,8 @@ bool meets(Direction d, double measured, double limit) {
 
 }  // namespace
 
-Measured measure(const Statistic& stat, const std::string& key, const metrics::RunResult& r) {
+Measured measure(const Statistic& stat, const std::string& key, const metrics::RunResult& r,
+                 Direction direction) {
   if (const auto h = r.histograms.find(key); h != r.histograms.end()) {
     const metrics::Histogram& hist = h->second;
     const metrics::MetricInfo* info = metrics::find_metric(key);
@@ -27,7 +28,12 @@ Measured measure(const Statistic& stat, const std::string& key, const metrics::R
     } else if (hist.count() != 0) {
       switch (stat.kind) {
         case Statistic::Kind::kPercentile:
-          m.value = static_cast<double>(hist.percentile(stat.percentile)) * scale;
+          // The bound of the percentile's bucket that is on the safe side of the rule: a
+          // bucket's values are alike to the histogram, so none of them may pass wrongly.
+          m.value = static_cast<double>(direction == Direction::kAtMost
+                                            ? hist.percentile(stat.percentile)
+                                            : hist.percentile_lower_bound(stat.percentile)) *
+                    scale;
           break;
         case Statistic::Kind::kAvg:
           m.value = hist.mean() * scale;
@@ -71,12 +77,13 @@ std::vector<std::string> keys_for(const std::string& metric, const metrics::RunR
 
 void evaluate(const ScenarioConfig& scenario, metrics::RunResult& result) {
   result.thresholds.clear();
+  result.judged = true;
   result.min_samples = scenario.min_samples;
   bool passed = !result.interrupted;
   int worst_tier = static_cast<int>(Tier::kExcellent);  // the best tier every rule met
   for (const Rule& rule : scenario.rules) {
     for (const std::string& key : keys_for(rule.metric, result)) {
-      const Measured m = measure(rule.statistic, key, result);
+      const Measured m = measure(rule.statistic, key, result, rule.direction);
       ThresholdOutcome o;
       o.metric = key;
       o.statistic = rule.statistic.text;
@@ -84,9 +91,19 @@ void evaluate(const ScenarioConfig& scenario, metrics::RunResult& result) {
       o.limit = rule.limits.at(scenario.gate);
       o.measured = m.value;
       o.samples = m.samples;
+      o.min_samples = rule.min_samples;
       o.tier = "none";
       int met = static_cast<int>(Tier::kAcceptable) + 1;
-      if (m.value) {
+      if (m.value && m.samples < rule.min_samples) {
+        // A p(95) over 8 samples is a coin flip: it neither passes nor fails on its value.
+        o.note = fmt::format("too few samples: {} of the {} this rule needs", m.samples,
+                             rule.min_samples);
+      } else if (m.value && metrics::base_name(key) == "recovery_time" &&
+                 result.counters.count("recovered") && result.counters.at("recovered") == 0) {
+        // The figure is only the rest of the run after the spike, a lower bound: a run that
+        // ended before latency came back under its limit did not recover, however short.
+        o.note = "never recovered: the run ended first (the figure is a lower bound)";
+      } else if (m.value) {
         for (const auto& [tier, limit] : rule.limits) {
           if (meets(rule.direction, *m.value, limit)) {
             met = static_cast<int>(tier);

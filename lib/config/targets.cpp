@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "perfgate/core/redact.hpp"
+#include "perfgate/core/strict_json.hpp"
 
 namespace perfgate::config {
 
@@ -46,7 +47,10 @@ std::string Target::redacted() const { return core::redact(url); }
 Targets Targets::parse(const std::string& text, const std::string& source) {
   json doc;
   try {
-    doc = json::parse(text);
+    doc = core::parse_strict_json(text);
+  } catch (const core::DuplicateKeyError& e) {
+    throw ConfigError(source, e.path(),
+                      "a key named once (it appears twice, and only one would count)");
   } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     throw ConfigError(source, "", fmt::format("malformed JSON: {}", e.what()));
   }

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "perfgate/core/strict_json.hpp"
 #include "perfgate/core/units.hpp"
 
 namespace perfgate::config {
@@ -107,18 +108,7 @@ class Node {
   }
 
  private:
-  static std::string escape(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-      if (c == '~')
-        out += "~0";
-      else if (c == '/')
-        out += "~1";
-      else
-        out += c;
-    }
-    return out;
-  }
+  static std::string escape(const std::string& key) { return core::json_pointer_token(key); }
   const json& value_;
   const std::string& file_;
   std::string path_;
@@ -424,13 +414,28 @@ void parse_rules(const Node& node, ScenarioConfig& sc) {
                                   : unit == core::Unit::kRate    ? "a rate like \"100/s\""
                                   : unit == core::Unit::kBytes   ? "a size like \"256MiB\""
                                                                  : "a number like \"100\"";
+      rule.min_samples = default_min_samples(*stat);
       for (const auto& [tier_text, ___] : stat_node.value().items()) {
         const Node limit = stat_node.child(tier_text);
+        if (tier_text == "min_samples") {
+          rule.min_samples = limit.whole_number("the samples this rule needs", 1'000'000'000);
+          continue;
+        }
         const auto tier = parse_tier(tier_text);
         if (!tier)
           limit.fail(
-              fmt::format("unknown tier '{}' (expected excellent, good or acceptable)", tier_text));
+              fmt::format("unknown tier '{}' (expected excellent, good or acceptable, or "
+                          "min_samples)",
+                          tier_text));
         rule.limits[*tier] = limit.quantity(unit, example);
+        // A share (error_rate, drop_rate, ...) lies in [0%, 100%]: a limit above 100% is a rule
+        // that cannot fail. (CPU figures are percentages of one core and may exceed 100%.)
+        if (info->kind == MetricKind::kRate && unit == core::Unit::kPercent &&
+            rule.limits[*tier] > 1.0) {
+          limit.fail(fmt::format(
+              "expected a percentage from 0% to 100% ({} is a share of operations), got {}",
+              info->name, limit.got()));
+        }
       }
       if (!rule.limits.count(sc.gate)) {
         stat_node.fail(
@@ -460,6 +465,12 @@ void parse_rules(const Node& node, ScenarioConfig& sc) {
 }
 
 }  // namespace
+
+std::uint64_t default_min_samples(const Statistic& statistic) {
+  if (statistic.kind == Statistic::Kind::kCount) return 0;
+  if (statistic.kind != Statistic::Kind::kPercentile || statistic.percentile >= 100) return 1;
+  return static_cast<std::uint64_t>(std::ceil(1000.0 / (100.0 - statistic.percentile) - 1e-9));
+}
 
 std::optional<Statistic> parse_statistic(std::string_view text) {
   Statistic s;
@@ -501,7 +512,10 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
                            const std::string& profile) {
   json doc;
   try {
-    doc = json::parse(text);
+    doc = core::parse_strict_json(text);
+  } catch (const core::DuplicateKeyError& e) {
+    throw ConfigError(file, e.path(),
+                      "a key named once (it appears twice, and only one would count)");
   } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     throw ConfigError(file, "", fmt::format("malformed JSON: {}", e.what()));
   }
@@ -585,7 +599,18 @@ ThresholdTable load_table(const std::string& path, const std::string& profile) {
   if (!in) throw ConfigError(path, "", "cannot read the file (does it exist?)");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse_table(buffer.str(), path, profile);
+  ThresholdTable table = parse_table(buffer.str(), path, profile);
+  // A suite finds its table by name and writes results under the table's "suite"; `perfgate
+  // check` finds the table again from the results. A misspelt "suite" would put the results
+  // where no table judges them, so the two names must agree.
+  const std::string stem = std::filesystem::path(path).stem().string();
+  if (table.suite != stem) {
+    throw ConfigError(path, "/suite",
+                      fmt::format("expected \"{}\" (the table's file name: results are written "
+                                  "and checked under this name), got \"{}\"",
+                                  stem, table.suite));
+  }
+  return table;
 }
 
 }  // namespace perfgate::config

@@ -126,6 +126,7 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
     m.attempted += s.attempted;
     m.completed += s.completed;
     m.failed += s.failed;
+    m.interrupted_operations += s.interrupted_operations;
     for (const auto& [key, h] : s.histograms) {
       if (key == "sessions_held") {
         any_sessions = true;

@@ -117,6 +117,7 @@ void Recorder::merge(const Recorder& other) {
   attempted_ += other.attempted_;
   completed_ += other.completed_;
   failed_ += other.failed_;
+  interrupted_ += other.interrupted_;
   steady_completed_ += other.steady_completed_;
 }
 

@@ -60,31 +60,36 @@ nlohmann::json RunResult::to_json() const {
                      {"limit", t.limit},
                      {"measured", t.measured ? nlohmann::json(*t.measured) : nlohmann::json()},
                      {"samples", t.samples},
+                     {"min_samples", t.min_samples},
                      {"passed", t.passed},
                      {"tier", t.tier},
                      {"note", t.note}});
   }
-  nlohmann::json out = {
-      {"schema_version", kResultsSchemaVersion},
-      {"suite", suite},
-      {"scenario", scenario},
-      {"profile", profile},
-      {"passed", passed},
-      {"interrupted", interrupted},
-      {"started_at", started_at_ms},
-      {"ended_at", ended_at_ms},
-      {"duration_s", duration_s},
-      {"shard", {{"index", shard.index}, {"count", shard.count}}},
-      {"min_samples", min_samples},
-      {"samples", samples()},
-      {"operations", {{"attempted", attempted}, {"completed", completed}, {"failed", failed}}},
-      {"metrics", std::move(metrics)},
-      {"errors", errors},
-      {"counters", counters},
-      {"series", std::move(series_json)},
-      {"thresholds", std::move(rules)},
-      {"best_tier", best_tier},
-      {"context", context}};
+  nlohmann::json out = {{"schema_version", kResultsSchemaVersion},
+                        {"suite", suite},
+                        {"scenario", scenario},
+                        {"profile", profile},
+                        {"passed", passed},
+                        {"judged", judged},
+                        {"interrupted", interrupted},
+                        {"started_at", started_at_ms},
+                        {"ended_at", ended_at_ms},
+                        {"duration_s", duration_s},
+                        {"shard", {{"index", shard.index}, {"count", shard.count}}},
+                        {"min_samples", min_samples},
+                        {"samples", samples()},
+                        {"operations",
+                         {{"attempted", attempted},
+                          {"completed", completed},
+                          {"failed", failed},
+                          {"interrupted", interrupted_operations}}},
+                        {"metrics", std::move(metrics)},
+                        {"errors", errors},
+                        {"counters", counters},
+                        {"series", std::move(series_json)},
+                        {"thresholds", std::move(rules)},
+                        {"best_tier", best_tier},
+                        {"context", context}};
   if (capacity) {
     const auto optional = [](const std::optional<double>& v) {
       return v ? nlohmann::json(*v) : nlohmann::json();
@@ -128,6 +133,7 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
     r.scenario = j.at("scenario").get<std::string>();
     r.profile = j.at("profile").get<std::string>();
     r.passed = j.at("passed").get<bool>();
+    r.judged = j.value("judged", true);
     r.interrupted = j.at("interrupted").get<bool>();
     r.started_at_ms = core::whole_number<std::int64_t>(j.at("started_at"), "started_at");
     r.ended_at_ms = core::whole_number<std::int64_t>(j.at("ended_at"), "ended_at");
@@ -141,6 +147,10 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
     r.attempted = core::whole_number<std::uint64_t>(ops.at("attempted"), "attempted");
     r.completed = core::whole_number<std::uint64_t>(ops.at("completed"), "completed");
     r.failed = core::whole_number<std::uint64_t>(ops.at("failed"), "failed");
+    r.interrupted_operations =
+        ops.contains("interrupted")
+            ? core::whole_number<std::uint64_t>(ops.at("interrupted"), "interrupted")
+            : 0;
     for (const auto& [key, m] : j.at("metrics").items()) {
       if (m.contains("histogram")) {
         r.histograms.emplace(key, Histogram::from_json(m.at("histogram")));
@@ -174,6 +184,9 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
       o.limit = t.at("limit").get<double>();
       if (!t.at("measured").is_null()) o.measured = t.at("measured").get<double>();
       o.samples = core::whole_number<std::uint64_t>(t.at("samples"), "samples");
+      o.min_samples = t.contains("min_samples")
+                          ? core::whole_number<std::uint64_t>(t.at("min_samples"), "min_samples")
+                          : 0;
       o.passed = t.at("passed").get<bool>();
       o.tier = t.at("tier").get<std::string>();
       o.note = t.value("note", "");
@@ -231,6 +244,7 @@ RunResult collect(const MetricSet& set, const Recorder& merged, double steady_se
   r.attempted = merged.attempted();
   r.completed = merged.completed();
   r.failed = merged.failed();
+  r.interrupted_operations = merged.interrupted();
   r.series = merged.series();
   r.rates["error_rate"] =
       RateFigure{static_cast<double>(r.failed), static_cast<double>(r.attempted), r.attempted};

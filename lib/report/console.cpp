@@ -11,8 +11,11 @@ std::string console_summary(const metrics::RunResult& r) {
   std::string out;
   auto it = std::back_inserter(out);
   fmt::format_to(
-      it, "\n== {}/{}  profile {}  {:.1f}s  {} operations ({} failed){}{} ==\n", r.suite,
+      it, "\n== {}/{}  profile {}  {:.1f}s  {} operations ({} failed{}){}{} ==\n", r.suite,
       r.scenario, r.profile, r.duration_s, r.attempted, r.failed,
+      r.interrupted_operations
+          ? fmt::format("; {} more cut by the harness at the end", r.interrupted_operations)
+          : "",
       r.shard.count > 1 ? fmt::format("  shard {}/{}", r.shard.index, r.shard.count) : "",
       r.interrupted ? "  INTERRUPTED" : "");
   fmt::format_to(it, "{:<34} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "metric", "count",
@@ -53,7 +56,10 @@ std::string console_summary(const metrics::RunResult& r) {
       list += fmt::format("{}{} {}", list.empty() ? "" : ", ", kind, n);
     fmt::format_to(it, "errors: {}\n", list);
   }
-  if (r.shard.count > 1 && r.passed) {
+  if (!r.judged) {
+    fmt::format_to(it, "result: not judged (no table was given: perfgate check judges it){}\n",
+                   r.interrupted ? "; INTERRUPTED" : "");
+  } else if (r.shard.count > 1 && r.passed) {
     fmt::format_to(it,
                    "result: shard {}/{} done; the gate is the merged run's "
                    "(perfgate merge, then perfgate check)\n",

@@ -262,6 +262,18 @@ TEST_F(ReportTest, CheckJudgesAResultsFileAgainstItsTableAsASuiteWould) {
   EXPECT_THAT(missing.output, HasSubstr(dir_ + "/none/example.json"));
 }
 
+// A ci run against a nightly baseline differs by its load, not its code: refused, not compared.
+TEST_F(ReportTest, CompareRefusesABaselineOfAnotherProfile) {
+  auto doc = nlohmann::json::parse(std::ifstream(kRealResults));
+  doc["profile"] = "nightly";
+  const std::string nightly = dir_ + "/nightly.json";
+  std::ofstream(nightly) << doc.dump();
+  const auto compared = perfgate({"compare", nightly, kRealResults});
+  EXPECT_EQ(compared.exit_code, 2) << compared.output;
+  EXPECT_THAT(compared.output, HasSubstr("cannot be compared: the baseline ran profile 'nightly', "
+                                         "this run 'ci'"));
+}
+
 TEST_F(ReportTest, ResultsOfDifferentSuitesAreNotComparedOrMerged) {
   auto doc = nlohmann::json::parse(std::ifstream(kRealResults));
   doc["suite"] = "other_suite";
@@ -298,7 +310,14 @@ TEST_F(ReportTest, MergeTakesAFolderOfShardsOfSeveralScenarios) {
         report::read_results(dir_ + "/merged/example/" + std::string(scenario) + ".json");
     EXPECT_EQ(m.attempted, 3 * real.attempted) << scenario;
     EXPECT_EQ(m.histograms.at("latency").count(), 3 * real.histograms.at("latency").count());
+    // Without --thresholds nothing judged it: it must not read as a pass.
+    EXPECT_FALSE(m.judged);
+    EXPECT_FALSE(m.passed);
+    EXPECT_TRUE(m.thresholds.empty());
   }
+  EXPECT_THAT(merged.output, HasSubstr("result: not judged (no table was given: perfgate check "
+                                       "judges it)"));
+  EXPECT_THAT(merged.output, ::testing::Not(HasSubstr("PASSED")));
   const auto one = perfgate({"merge", shards, "-o", dir_ + "/one.json"});
   EXPECT_EQ(one.exit_code, 2) << one.output;
   EXPECT_THAT(one.output, HasSubstr("the shards hold 2 scenarios; -o writes one"));

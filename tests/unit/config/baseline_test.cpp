@@ -73,6 +73,21 @@ TEST(BaselineTest, AZeroBaselineOrTooFewSamplesIsShownButNotJudged) {
   EXPECT_THAT(errors.note, ::testing::HasSubstr("baseline is 0"));
 }
 
+// A ci run against a nightly baseline differs by its load, not its code: not comparable.
+TEST(BaselineTest, RunsOfAnotherProfileOrScenarioAreNotComparable) {
+  auto before = run_with(10'000'000, 1000, 100);
+  auto after = run_with(10'000'000, 1000, 100);
+  before.profile = after.profile = "ci";
+  EXPECT_EQ(incomparable(before, after), std::nullopt);
+  before.profile = "nightly";
+  EXPECT_EQ(incomparable(before, after),
+            "the baseline ran profile 'nightly', this run 'ci': their loads differ, so would "
+            "their figures");
+  before.profile = "ci";
+  before.scenario = "y";
+  EXPECT_EQ(incomparable(before, after), "the baseline is s/y, this run s/x");
+}
+
 TEST(BaselineTest, ApplyAddsBaselineRulesAndFailsTheRun) {
   const auto before = run_with(10'000'000, 1000, 100);
   auto after = run_with(15'000'000, 1000, 100);

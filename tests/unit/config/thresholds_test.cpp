@@ -4,6 +4,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 namespace perfgate::config {
 namespace {
@@ -22,7 +27,7 @@ const char* kGoodTable = R"j({
       },
       "thresholds": {
         "latency": { "p(95)": { "excellent": "150ms", "good": "300ms", "acceptable": "600ms" } },
-        "latency{stage:*}": { "p(99.9)": { "good": "1s", "acceptable": "2s" } },
+        "latency{stage:*}": { "p(99.9)": { "good": "1s", "acceptable": "2s", "min_samples": 100 } },
         "error_rate": { "rate": { "good": "0.5%", "acceptable": "1%" } },
         "throughput": { "rate": { "good": "30/s", "acceptable": "15/s" } }
       },
@@ -93,6 +98,36 @@ TEST_P(MalformedTableTest, NamesFilePathAndExpectation) {
 INSTANTIATE_TEST_SUITE_P(
     Tables, MalformedTableTest,
     ::testing::Values(
+        // A key named twice: nlohmann keeps the last, so the first rule would never be judged.
+        Malformed{"DuplicateMetric",
+                  table_with(R"j({ "latency": { "p(95)": { "acceptable": "1us" } },
+                                   "latency": { "p(95)": { "acceptable": "300ms" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency: a key named once (it appears twice, "
+                  "and only one would count)"},
+        Malformed{"DuplicateMinSamples",
+                  R"j({"suite": "demo", "scenarios": {"s": {"load": {"ci": {"executor":
+                      "closed_loop", "users": 5, "duration": "10s"}}, "thresholds": {"latency":
+                      {"p(95)": {"acceptable": "300ms"}}}, "min_samples": 1000,
+                      "min_samples": 1}}})j",
+                  "t.json: /scenarios/s/min_samples: a key named once (it appears twice, and "
+                  "only one would count)"},
+        Malformed{"DuplicateInsideAnArray",
+                  table_with(kRule, R"j({ "ci": { "executor": "closed_loop",
+                      "stages": [{"duration": "5s", "users": 1},
+                                 {"duration": "5s", "users": 2, "users": 3}] } })j"),
+                  "t.json: /scenarios/s/load/ci/stages/1/users: a key named once (it appears "
+                  "twice, and only one would count)"},
+        // A share cannot exceed 100%: such a limit is a rule that cannot fail.
+        Malformed{"ErrorRateAbove100Percent",
+                  table_with(R"j({ "error_rate": { "rate": { "acceptable": "150%" } } })j"),
+                  "t.json: /scenarios/s/thresholds/error_rate/rate/acceptable: expected a "
+                  "percentage from 0% to 100% (error_rate is a share of operations), got "
+                  "\"150%\""},
+        Malformed{"RuleMinSamplesNotANumber",
+                  table_with(R"j({ "latency": { "p(95)": { "acceptable": "1s",
+                                                           "min_samples": "many" } } })j"),
+                  "t.json: /scenarios/s/thresholds/latency/p(95)/min_samples: expected the "
+                  "samples this rule needs (a whole number from 0 to 1000000000), got \"many\""},
         Malformed{"MalformedJson", R"j({"suite": "x", )j",
                   "t.json: /: malformed JSON: [json.exception.parse_error.101] parse error at line "
                   "1, column 16: syntax error while parsing object key - unexpected end of input; "
@@ -123,7 +158,7 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"UnknownMetric",
                   table_with(R"j({ "latncy": { "p(95)": { "acceptable": "1s" } } })j"),
                   "t.json: /scenarios/s/thresholds/latncy: unknown metric 'latncy' (expected one "
-                  "of: latency, connect, tls_handshake, ttfb, ttft, itl, tpot, e2e"},
+                  "of: latency, connect, tls_handshake, ttfb, ttft, ttfo, itl, tpot, e2e"},
         Malformed{
             "UnknownStatistic", table_with(R"j({ "latency": { "p95": { "acceptable": "1s" } } })j"),
             "t.json: /scenarios/s/thresholds/latency/p95: unknown statistic 'p95' for histogram "
@@ -154,7 +189,7 @@ INSTANTIATE_TEST_SUITE_P(
             "UnknownTier",
             table_with(R"j({ "latency": { "p(95)": { "fine": "1s", "acceptable": "2s" } } })j"),
             "t.json: /scenarios/s/thresholds/latency/p(95)/fine: unknown tier 'fine' (expected "
-            "excellent, good or acceptable)"},
+            "excellent, good or acceptable, or min_samples)"},
         Malformed{"MissingGatingTier",
                   table_with(R"j({ "latency": { "p(95)": { "good": "1s" } } })j"),
                   "t.json: /scenarios/s/thresholds/latency/p(95): expected a limit for the gating "
@@ -321,6 +356,41 @@ TEST(ThresholdTableTest, CapacityRuleIsJudgedOnlyWhereTheLoadIsACapacitySearch) 
   EXPECT_EQ(rules("nightly"), (std::vector<std::string>{"capacity", "latency"}));
 }
 
+TEST(ThresholdTableTest, ErrorRateLimitsAreCheckedAtBothEnds) {
+  EXPECT_NO_THROW(parse_table(
+      table_with(R"j({ "error_rate": { "rate": { "acceptable": "100%" } } })j"), "t.json", "ci"));
+  EXPECT_THROW(parse_table(table_with(R"j({ "error_rate": { "rate": { "acceptable": "-1%" } } })j"),
+                           "t.json", "ci"),
+               ConfigError);
+  // CPU is a percentage of one core: above 100% on a busy multi-core target.
+  EXPECT_NO_THROW(parse_table(
+      table_with(R"j({ "target_cpu": { "avg": { "acceptable": "350%" } } })j"), "t.json", "ci"));
+}
+
+// The suite's results are written, and later checked, under the table's "suite": a misspelt one
+// would land where no table judges them. The file name and the name inside must agree.
+TEST(ThresholdTableTest, SuiteNameMustMatchTheFileName) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("perfgate_suite_name_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string text = kGoodTable;
+  {
+    std::ofstream(dir / "demo.json") << text;
+    std::ofstream(dir / "dmeo.json") << text;
+  }
+  EXPECT_NO_THROW(load_table((dir / "demo.json").string(), "ci"));
+  try {
+    load_table((dir / "dmeo.json").string(), "ci");
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (dir / "dmeo.json").string() +
+                  ": /suite: expected \"dmeo\" (the table's file name: results are written and "
+                  "checked under this name), got \"demo\"");
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ThresholdTableTest, UnreadableFileNamesThePath) {
   try {
     load_table("/nonexistent/thresholds.json", "ci");
@@ -375,6 +445,76 @@ TEST(EvaluateTest, WildcardChecksEveryStageAndFailureSaysWhy) {
   EXPECT_DOUBLE_EQ(*stage2.measured, 4e9);
   EXPECT_DOUBLE_EQ(stage2.limit, 2e9);
   EXPECT_TRUE(r.thresholds[2].passed);  // stage 1 is fine
+}
+
+// Judged on the bucket's highest value, a percentile over its limit cannot pass: 94 x 100 ms
+// and 6 x 200.01 ms have p(95) = 200.01 ms, over 200 ms (a bucket midpoint read 199.95 ms).
+TEST(EvaluateTest, APercentileJustOverItsLimitFails) {
+  const ThresholdTable table = parse_table(
+      table_with(R"j({ "latency": { "p(95)": { "acceptable": "200ms", "min_samples": 100 } } })j"),
+      "demo.json", "ci");
+  metrics::RunResult r;
+  metrics::Histogram h;
+  h.record(100'000'000, 94);
+  h.record(200'010'000, 6);
+  r.histograms["latency"] = h;
+  evaluate(table.scenario("s"), r);
+  ASSERT_EQ(r.thresholds.front().metric, "latency");
+  EXPECT_FALSE(r.thresholds.front().passed) << *r.thresholds.front().measured;
+  EXPECT_GE(*r.thresholds.front().measured, 200'010'000);
+}
+
+// Each rule has its own minimum: a p(95) of a stage with 8 samples is a coin flip, whatever the
+// run's total. The default asks ten samples beyond the percentile; a table can say its own.
+TEST(EvaluateTest, EveryRuleNeedsItsOwnSamples) {
+  EXPECT_EQ(default_min_samples(*parse_statistic("p(95)")), 200u);
+  EXPECT_EQ(default_min_samples(*parse_statistic("p(99)")), 1000u);
+  EXPECT_EQ(default_min_samples(*parse_statistic("p(99.9)")), 10000u);
+  EXPECT_EQ(default_min_samples(*parse_statistic("p(50)")), 20u);
+  EXPECT_EQ(default_min_samples(*parse_statistic("p(100)")), 1u);
+  EXPECT_EQ(default_min_samples(*parse_statistic("avg")), 1u);
+  EXPECT_EQ(default_min_samples(*parse_statistic("count")), 0u);
+
+  const ThresholdTable table =
+      parse_table(table_with(R"j({ "latency": { "p(95)": { "acceptable": "1s" } },
+                       "latency{stage:*}": { "p(95)": { "acceptable": "1s", "min_samples": 5 } },
+                       "connect{stage:*}": { "p(95)": { "acceptable": "1s" } } })j"),
+                  "demo.json", "ci");
+  metrics::RunResult r = result_with_latencies(1'000'000, 300);  // 300 samples a stage
+  metrics::Histogram few;
+  few.record(1'000'000, 8);
+  r.histograms["connect{stage:10}"] = few;
+  evaluate(table.scenario("s"), r);
+  std::map<std::string, metrics::ThresholdOutcome> by_key;
+  for (const auto& t : r.thresholds) by_key[t.metric] = t;
+  EXPECT_TRUE(by_key["latency"].passed);
+  EXPECT_TRUE(by_key["latency{stage:1}"].passed);
+  EXPECT_EQ(by_key["latency{stage:1}"].min_samples, 5u);
+  const metrics::ThresholdOutcome& connect = by_key["connect{stage:10}"];
+  EXPECT_FALSE(connect.passed);
+  EXPECT_EQ(connect.tier, "none");
+  EXPECT_EQ(connect.min_samples, 200u);
+  EXPECT_EQ(connect.note, "too few samples: 8 of the 200 this rule needs");
+  EXPECT_FALSE(r.passed);
+}
+
+// recovery_time of a run that never recovered is the rest of the run after the spike, a lower
+// bound: however short, the rule fails.
+TEST(EvaluateTest, ARunThatNeverRecoveredFailsItsRecoveryRule) {
+  const ThresholdTable table = parse_table(
+      table_with(R"j({ "recovery_time": { "max": { "acceptable": "5s" } } })j"), "demo.json", "ci");
+  metrics::RunResult r;
+  metrics::Histogram rest;
+  rest.record(3'000'000'000);  // the run ended 3 s after the spike
+  r.histograms["recovery_time"] = rest;
+  r.counters["recovered"] = 1;
+  evaluate(table.scenario("s"), r);
+  EXPECT_TRUE(r.thresholds.front().passed);
+  r.counters["recovered"] = 0;
+  evaluate(table.scenario("s"), r);
+  EXPECT_FALSE(r.thresholds.front().passed);
+  EXPECT_EQ(r.thresholds.front().note,
+            "never recovered: the run ended first (the figure is a lower bound)");
 }
 
 TEST(EvaluateTest, TooFewSamplesFails) {

@@ -46,6 +46,12 @@ std::vector<ComparedStatistic> rule_statistics(const ScenarioConfig& scenario);
 // p(50), p(95) and p(99) of every histogram and the value of every rate in `run`.
 std::vector<ComparedStatistic> default_statistics(const metrics::RunResult& run);
 
+// Why `current` cannot be compared with `baseline`, or nullopt when it can: both must be runs
+// of one suite and scenario under one profile (a `ci` run against a `nightly` baseline differs
+// by its load, not by the code, and would show false regressions).
+std::optional<std::string> incomparable(const metrics::RunResult& baseline,
+                                        const metrics::RunResult& current);
+
 std::vector<Change> compare_runs(const metrics::RunResult& baseline,
                                  const metrics::RunResult& current,
                                  const std::vector<ComparedStatistic>& statistics,

@@ -38,8 +38,17 @@ struct Rule {
   metrics::Direction direction =
       metrics::Direction::kAtMost;  // fixed by the metric (count: at least)
   std::map<Tier, double> limits;    // canonical units of the metric (count: plain number)
+  // Below this many samples the rule fails as "too few samples", whatever its value: the
+  // rule's own "min_samples", else default_min_samples(statistic).
+  std::uint64_t min_samples = 1;
   std::string json_path;
 };
+
+// The samples a rule needs when its table does not say: for p(N) < 100, enough that ten
+// samples lie beyond the percentile, ceil(1000 / (100 - N)) (p(95): 200, p(99): 1,000,
+// p(99.9): 10,000), so that the figure is not one or two slow samples; for every other
+// statistic (avg, min, max, rate) one sample, and none for count.
+std::uint64_t default_min_samples(const Statistic& statistic);
 
 // A table's optional `baseline` rule: fail a statistic that got worse than in the stored run by
 // more than `max_regression` (see baseline.hpp).
@@ -100,12 +109,15 @@ ThresholdTable load_table(const std::string& path, const std::string& profile);
 std::optional<Statistic> parse_statistic(std::string_view text);
 
 // A statistic of metric `key` in `run` (canonical units), and the samples it rests on. No value
-// when the metric has no samples (a count is always there).
+// when the metric has no samples (a count is always there). A percentile is its bucket's bound
+// on the safe side of `direction`: the highest value it stands for under an at-most rule, the
+// lowest under an at-least rule, so that no sample beyond the limit can pass.
 struct Measured {
   std::optional<double> value;
   std::uint64_t samples = 0;
 };
-Measured measure(const Statistic& stat, const std::string& key, const metrics::RunResult& run);
+Measured measure(const Statistic& stat, const std::string& key, const metrics::RunResult& run,
+                 metrics::Direction direction = metrics::Direction::kAtMost);
 
 // The keys a rule's metric names in `run`: itself, or every key matching a "{tag:*}" wildcard.
 std::vector<std::string> keys_for(const std::string& metric, const metrics::RunResult& run);

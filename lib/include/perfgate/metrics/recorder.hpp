@@ -71,10 +71,14 @@ class Recorder {
   // Counts a failed operation under a kind that is not in ErrorKind (e.g. `db_40`). Allocates on
   // first use of a name: errors are rare next to samples.
   void operation_failed_as(core::TimePoint at, std::string_view kind);
+  // Counts an operation that the harness cut (still running when the run's graceful stop ran
+  // out, or when it was interrupted): not the target's failure, so neither attempted nor failed.
+  void operation_interrupted() noexcept { ++interrupted_; }
 
   std::uint64_t attempted() const noexcept { return attempted_; }
   std::uint64_t completed() const noexcept { return completed_; }
   std::uint64_t failed() const noexcept { return failed_; }
+  std::uint64_t interrupted() const noexcept { return interrupted_; }
   const Histogram& histogram(MetricId id) const { return histograms_[id]; }
 
   // Everything measured, for merging. Slots are in time order.
@@ -112,6 +116,7 @@ class Recorder {
   std::uint64_t attempted_ = 0;
   std::uint64_t completed_ = 0;
   std::uint64_t failed_ = 0;
+  std::uint64_t interrupted_ = 0;
   std::uint64_t steady_completed_ = 0;
 };
 

@@ -37,8 +37,9 @@ struct ThresholdOutcome {
   std::optional<double> measured;  // absent when the metric has no samples
   std::uint64_t samples = 0;
   bool passed = false;
-  std::string tier;  // best tier met ("excellent", "good", "acceptable") or "none"
-  std::string note;  // why it failed when not a plain miss ("no samples", ...)
+  std::string tier;               // best tier met ("excellent", "good", "acceptable") or "none"
+  std::string note;               // why it failed when not a plain miss ("no samples", ...)
+  std::uint64_t min_samples = 0;  // fewer samples than this and the rule fails, whatever its value
 };
 
 // One step of a capacity search (load/capacity.hpp): the rate offered and what it measured.
@@ -79,11 +80,17 @@ struct RunResult {
   double duration_s = 0;  // measured from the first intended start to the last finish
   bool interrupted = false;
   bool passed = false;
+  // False when no table judged the run (a merge without --thresholds): `passed` is then false
+  // and means nothing; `perfgate check` judges it.
+  bool judged = true;
   std::uint64_t min_samples = 0;
 
   std::uint64_t attempted = 0;  // operations started or dropped
   std::uint64_t completed = 0;  // operations finished without error
-  std::uint64_t failed = 0;     // operations that failed; the sum of `errors`
+  // Operations the harness cut at the end (graceful stop ran out, or a stop was asked for): not
+  // in attempted, failed or error_rate, since the target did not fail them.
+  std::uint64_t interrupted_operations = 0;
+  std::uint64_t failed = 0;  // operations that failed; the sum of `errors`
 
   std::map<std::string, Histogram> histograms;  // by metric key
   std::map<std::string, RateFigure> rates;      // by metric key
