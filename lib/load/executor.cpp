@@ -44,6 +44,26 @@ struct Ids {
 };
 
 struct Worker;
+struct UserSlot;
+
+// Open loop: the process's max_in_flight share, one budget for all workers. A slot (a user and
+// its session) lives on the worker that made it, but any worker's arrival may take any free
+// slot, so there are never more than `cap` operations (or sessions) at once and never a drop
+// while a slot is free anywhere. Splitting the budget per worker would do neither: at least one
+// slot per worker opens 64 connections for max_in_flight 16 on 64 cores, and a worker whose
+// slots are busy would drop while another's idle.
+struct SlotPool {
+  struct Free {
+    Worker* owner;
+    UserSlot* slot;
+  };
+  std::mutex mutex;
+  std::uint64_t cap = 0;
+  std::uint64_t created = 0;
+  std::vector<Free> free;
+  std::deque<TimePoint> waiting;  // when_busy = queue: arrivals waiting for a slot, oldest first
+  std::atomic<std::uint64_t> next_index{0};  // slots numbered 0, 1, ... in this process
+};
 
 // Where workers hand over their figures for the progress line (see Progress).
 struct ProgressBoard {
@@ -83,6 +103,10 @@ struct Shared {
   std::atomic<std::uint64_t> sessions_open{0};
   std::atomic<std::uint32_t> workers_done{0};  // open loop: workers whose schedule ended
   std::atomic<std::uint64_t> prestarted{0};    // open loop with prestart: slots started
+  // When the controller ended the load (ns from origin): open-loop arrivals due before it that
+  // a lagging worker has not started are counted as dropped.
+  std::atomic<std::int64_t> load_ended_ns{INT64_MAX};
+  SlotPool pool{};
 
   bool is_steady(TimePoint at) const {
     const auto t = at - origin;
@@ -99,10 +123,14 @@ struct Worker {
       : shared(shared),
         recorder(set, shared.origin, exceedance_limit_ns),
         index(index),
-        context{io, recorder, index, [&shared](core::TimePoint at) { return shared.is_steady(at); },
+        context{io,
+                recorder,
+                index,
+                [&shared](core::TimePoint at) { return shared.is_steady(at); },
                 [&shared](core::TimePoint at) {
                   return shared.profile.plan.stage_at(at - shared.origin);
-                }},
+                },
+                core::TimePoint{}},
         arrival_timer(io) {}
 
   Shared& shared;
@@ -114,13 +142,15 @@ struct Worker {
   // Open loop.
   std::optional<ArrivalSchedule> arrivals;
   std::uint64_t arrivals_left = UINT64_MAX;
-  std::uint32_t slot_cap = 0;
-  std::vector<UserSlot*> free_slots;
-  std::deque<TimePoint> waiting;  // when_busy = queue: arrivals waiting for a slot, oldest first
+  std::uint64_t prestart_share = 0;  // slots this worker makes before the clock starts
   asio::steady_timer arrival_timer;
   TimePoint next_arrival;
   std::thread thread;
   std::size_t progress_cursor = 0;  // series slots already handed to the ProgressBoard
+  TimePoint last_finish{};          // when this worker's last operation ended
+  // Open loop: when this worker's next arrival was due when its iteration budget ran out.
+  std::optional<TimePoint> due_after_budget;
+  bool arrival_pending = false;  // next_arrival was taken from the schedule, its timer is armed
 
   // On this worker's thread: hands its counts and the latency of whole seconds before
   // `before_second` to the board.
@@ -138,16 +168,36 @@ struct Worker {
   // With `sent` (open loop: when the operation actually began), also records
   // latency_uncorrected: what a tool timing from the send would report, the coordinated
   // omission perfgate does not commit.
+  // What an operation is to the run: a measured one, or a user's set-up or tear-down (start(),
+  // stop()). Set-up and tear-down are not what the scenario measures: when they succeed they
+  // show under their own tag only (latency{behaviour:start}), outside latency, throughput and
+  // the operation counts; when they fail, the user could not run, and that is the target's
+  // failure like any other.
+  enum class Phase { kMeasured, kSetUp };
+
   void finish(TimePoint began, std::size_t stage, OperationResult r,
-              std::optional<TimePoint> sent = std::nullopt) {
+              std::optional<TimePoint> sent = std::nullopt, Phase phase = Phase::kMeasured) {
     if (!r.counted) return;
     const TimePoint now = SteadyClock::now();
+    last_finish = std::max(last_finish, now);
+    if (shared.cancelling.load(std::memory_order_relaxed)) {
+      // Cut by the harness past graceful_stop: whatever error the driver reports for the
+      // cancellation, the target did not fail it.
+      recorder.operation_interrupted();
+      return;
+    }
     const std::int64_t latency = (now - began).count();
     if (r.error_name != nullptr) {
       recorder.operation_failed_as(now, r.error_name);
       return;
     }
-    const bool steady = shared.is_steady(now);
+    if (phase == Phase::kSetUp && r.error == ErrorKind::kNone) {
+      if (r.tag < shared.ids.by_tag.size()) recorder.record(shared.ids.by_tag[r.tag], latency);
+      return;
+    }
+    // Throughput counts operations by their (intended) start: counted by their end, an open
+    // loop at R/s with latency L would read R (T - L) / T over a window of T.
+    const bool steady = shared.is_steady(began);
     recorder.operation_finished(now, latency, r.error, steady);
     if (r.error != ErrorKind::kNone) return;
     recorder.record(shared.ids.latency, latency);
@@ -157,7 +207,7 @@ struct Worker {
       const std::size_t last = shared.ids.by_stage.size() - 1;
       recorder.record(shared.ids.by_stage[std::min(stage - 1, last)], latency);
       // Throughput per stage counts completions inside that stage's steady window.
-      if (steady) recorder.add(shared.ids.completed_by_stage[std::min(stage_at(now) - 1, last)]);
+      if (steady) recorder.add(shared.ids.completed_by_stage[std::min(stage - 1, last)]);
     }
   }
 
@@ -214,9 +264,10 @@ struct Worker {
     }
     u.busy = true;
     const TimePoint began = SteadyClock::now();
+    context.operation_start = began;
     u.user->stop([this, &u, began](OperationResult r) {
       u.busy = false;
-      finish(began, stage_at(began), r);
+      finish(began, stage_at(began), r, std::nullopt, Phase::kSetUp);
       retire(u);
     });
   }
@@ -228,11 +279,12 @@ struct Worker {
       return;
     }
     const TimePoint began = SteadyClock::now();
+    context.operation_start = began;
     u.busy = true;
     if (!u.started) {
       u.user->start([this, &u, began](OperationResult r) {
         u.busy = false;
-        finish(began, stage_at(began), r);
+        finish(began, stage_at(began), r, std::nullopt, Phase::kSetUp);
         if (r.error == ErrorKind::kNone) {
           u.started = true;
           ++shared.sessions_open;
@@ -274,6 +326,7 @@ struct Worker {
   }
 
   void request_stop_all() {
+    drop_overdue_arrivals();
     for (auto& slot : users) {
       slot->stop_requested = true;
       if (!slot->busy && !slot->retired) {
@@ -282,7 +335,11 @@ struct Worker {
         asio::post(io, [this, &u] { turn(u); });
       }
     }
-    free_slots.clear();
+    {
+      // This worker's idle slots leave the pool: they are stopping.
+      const std::lock_guard lock(shared.pool.mutex);
+      std::erase_if(shared.pool.free, [this](const SlotPool::Free& f) { return f.owner == this; });
+    }
     arrival_timer.cancel();
   }
 
@@ -299,11 +356,17 @@ struct Worker {
   // hidden); then the timer waits for the first one still ahead.
   void advance() {
     for (;;) {
-      if (arrivals_left == 0 || shared.ending.load(std::memory_order_relaxed)) break;
+      if (arrivals_left == 0) {
+        // The budget's arrivals span until the next one would have been due.
+        if (const auto t = arrivals->next()) due_after_budget = shared.origin + *t;
+        break;
+      }
+      if (shared.ending.load(std::memory_order_relaxed)) break;
       const auto t = arrivals->next();
       if (!t) break;
       next_arrival = shared.origin + *t;
       if (next_arrival > SteadyClock::now()) {
+        arrival_pending = true;
         arrival_timer.expires_at(next_arrival + shared.profile.timer_slack);
         arrival_timer.async_wait([this](boost::system::error_code ec) { on_arrival_due(ec); });
         return;
@@ -314,7 +377,8 @@ struct Worker {
   }
 
   void on_arrival_due(boost::system::error_code ec) {
-    if (ec) {  // cancelled: the run is ending
+    arrival_pending = false;
+    if (ec) {  // cancelled: the run is ending (drop_overdue_arrivals counted what was due)
       ++shared.workers_done;
       return;
     }
@@ -322,42 +386,95 @@ struct Worker {
     advance();
   }
 
+  // At the end of the load: every arrival that was due before the load ended but that this
+  // worker had not started (its thread fell behind, or its timer had not fired yet) is counted
+  // as dropped. Left out, the arrivals a lagging generator never sent, the slowest of all,
+  // would vanish from the figures.
+  void drop_overdue_arrivals() {
+    if (!arrivals) return;
+    const TimePoint end =
+        shared.origin + Nanos(shared.load_ended_ns.load(std::memory_order_relaxed));
+    if (arrival_pending && next_arrival < end && arrivals_left > 0) {
+      drop(next_arrival);
+      --arrivals_left;
+    }
+    arrival_pending = false;
+    while (arrivals_left > 0) {
+      const auto t = arrivals->next();
+      if (!t || shared.origin + *t >= end) break;
+      drop(shared.origin + *t);
+      --arrivals_left;
+    }
+  }
+
   void start_arrival() {
     dispatch(next_arrival);
     --arrivals_left;
   }
 
+  // The global index of the next slot made (0, 1, 2, ... over the process's workers, and
+  // distinct over shards), so that a workload that picks by index (a method, a model) spreads
+  // its slots evenly whichever worker makes them.
+  std::uint64_t next_slot_index() {
+    return shared.pool.next_index.fetch_add(1) * shared.profile.shard.count +
+           shared.profile.shard.index;
+  }
+
   void prestart_slots() {
-    while (users.size() < slot_cap) {
-      UserSlot& u = add_user(users.size(), (users.size() * shared.profile.threads) + index);
+    while (users.size() < prestart_share) {
+      UserSlot& u = add_user(users.size(), next_slot_index());
       u.busy = true;
+      context.operation_start = SteadyClock::now();
       u.user->start([this, &u](OperationResult r) {
         u.busy = false;
         if (r.error == ErrorKind::kNone && r.error_name == nullptr) {
           u.started = true;
           ++shared.sessions_open;
         }  // else the slot tries again at its first arrival
-        free_slots.push_back(&u);
+        {
+          const std::lock_guard lock(shared.pool.mutex);
+          shared.pool.free.push_back({this, &u});
+        }
         ++shared.prestarted;
       });
     }
   }
 
   void dispatch(TimePoint intended) {
-    UserSlot* slot = nullptr;
-    if (!free_slots.empty()) {
-      slot = free_slots.back();
-      free_slots.pop_back();
-    } else if (users.size() < slot_cap) {
-      slot = &add_user(users.size(), (users.size() * shared.profile.threads) + index);
-    } else if (shared.profile.when_busy == WhenBusy::kQueue && waiting.size() < kMaxWaiting) {
-      waiting.push_back(intended);  // starts when a slot frees, late: the wait shows in latency
-      return;
-    } else {
-      drop(intended);
-      return;
+    std::optional<SlotPool::Free> taken;
+    bool make = false;
+    {
+      SlotPool& pool = shared.pool;
+      const std::lock_guard lock(pool.mutex);
+      if (!pool.free.empty()) {
+        // This worker's own free slot if it has one (no hop between threads), else any.
+        auto it = std::find_if(pool.free.rbegin(), pool.free.rend(),
+                               [this](const SlotPool::Free& f) { return f.owner == this; });
+        const auto at = it != pool.free.rend() ? std::prev(it.base()) : std::prev(pool.free.end());
+        taken = *at;
+        pool.free.erase(at);
+      } else if (pool.created < pool.cap) {
+        ++pool.created;
+        make = true;
+      } else if (shared.profile.when_busy == WhenBusy::kQueue &&
+                 pool.waiting.size() < kMaxWaiting) {
+        pool.waiting.push_back(intended);  // starts when a slot frees: the wait shows in latency
+        return;
+      }
     }
-    run_arrival(*slot, intended);
+    if (make) return run_arrival(add_user(users.size(), next_slot_index()), intended);
+    if (!taken) return drop(intended);
+    if (taken->owner == this) return run_arrival(*taken->slot, intended);
+    // Another worker's slot: everything about a user happens on its own thread.
+    Worker* owner = taken->owner;
+    UserSlot* slot = taken->slot;
+    asio::post(owner->io, [owner, slot, intended] {
+      if (slot->busy || slot->retired) {  // stopped meanwhile at the end of the run
+        owner->drop(intended);
+        return;
+      }
+      owner->run_arrival(*slot, intended);
+    });
   }
 
   void drop(TimePoint intended) {
@@ -370,14 +487,18 @@ struct Worker {
     recorder.record(shared.ids.schedule_lag, (SteadyClock::now() - intended).count());
     if (!u.started) {
       const TimePoint began = SteadyClock::now();
+      context.operation_start = began;
       u.user->start([this, &u, began, intended](OperationResult r) {
-        finish(began, stage_at(began), r);
-        if (r.error != ErrorKind::kNone) {
-          // The arrival cannot run without a session: it fails with the start's error.
-          finish(intended, stage_at(intended), OperationResult{r.error, r.tag, true});
+        if (r.error != ErrorKind::kNone || r.error_name != nullptr) {
+          // The arrival cannot run without a session: it fails once, with the start's error
+          // and its name (db_53 stays db_53), timed from the intended start. Counting the
+          // start and the arrival apart would make every arrival two failures.
+          r.counted = true;
+          finish(intended, stage_at(intended), r);
           release(u);
           return;
         }
+        finish(began, stage_at(began), r, std::nullopt, Phase::kSetUp);
         u.started = true;
         ++shared.sessions_open;
         iterate_arrival(u, intended);
@@ -389,6 +510,7 @@ struct Worker {
 
   void iterate_arrival(UserSlot& u, TimePoint intended) {
     const TimePoint began = SteadyClock::now();
+    context.operation_start = intended;
     u.user->iterate([this, &u, intended, began](OperationResult r) {
       finish(intended, stage_at(intended), r, began);
       if (r.session_lost) session_lost(u);
@@ -398,20 +520,29 @@ struct Worker {
 
   void release(UserSlot& u) {
     u.busy = false;
+    SlotPool& pool = shared.pool;
     if (shared.ending.load(std::memory_order_relaxed)) {
       // Arrivals still waiting never started: they count as dropped.
-      for (const TimePoint intended : waiting) drop(intended);
-      waiting.clear();
+      std::deque<TimePoint> never_started;
+      {
+        const std::lock_guard lock(pool.mutex);
+        never_started.swap(pool.waiting);
+      }
+      for (const TimePoint intended : never_started) drop(intended);
       stop_user(u);
       return;
     }
-    if (!waiting.empty()) {
-      const TimePoint intended = waiting.front();
-      waiting.pop_front();
-      run_arrival(u, intended);
-      return;
+    std::optional<TimePoint> next;
+    {
+      const std::lock_guard lock(pool.mutex);
+      if (!pool.waiting.empty()) {
+        next = pool.waiting.front();
+        pool.waiting.pop_front();
+      } else {
+        pool.free.push_back({this, &u});
+      }
     }
-    free_slots.push_back(&u);
+    if (next) run_arrival(u, *next);
   }
 };
 
@@ -465,14 +596,18 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   metrics::Recorder controller(set, shared.origin);
   const bool open = profile.open_loop();
   if (open) {
+    if (profile.max_in_flight < shards) {
+      throw std::invalid_argument("max_in_flight " + std::to_string(profile.max_in_flight) +
+                                  " cannot be shared by " + std::to_string(shards) +
+                                  " shards (each needs at least one slot)");
+    }
+    shared.pool.cap = share_of(profile.max_in_flight, shards, profile.shard.index);
     const std::uint64_t stride = shards * profile.threads;
     for (auto& w : workers) {
       const std::uint64_t offset = profile.shard.index + shards * w->index;
       w->arrivals.emplace(profile.plan, profile.spacing, profile.seed, stride, offset);
       if (profile.iterations) w->arrivals_left = share_of(*profile.iterations, stride, offset);
-      const std::uint64_t share_cap = share_of(
-          share_of(profile.max_in_flight, shards, profile.shard.index), profile.threads, w->index);
-      w->slot_cap = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, share_cap));
+      w->prestart_share = share_of(shared.pool.cap, profile.threads, w->index);
     }
   }
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -484,9 +619,9 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   if (open && profile.prestart) {
     // As pgbench connects its clients before it starts the clock: every slot starts (opens its
     // session) first, and the run's time begins once all have.
-    std::uint64_t slots = 0;
+    const std::uint64_t slots = shared.pool.cap;
+    shared.pool.created = slots;
     for (auto& w : workers) {
-      slots += w->slot_cap;
       Worker* wp = w.get();
       asio::post(w->io, [wp] { wp->prestart_slots(); });
     }
@@ -527,7 +662,9 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
       break;
     }
     if (t >= profile.plan.total() || shared.ending.load()) break;
-    if (open && shared.workers_done.load() == workers.size()) break;
+    // An open loop ends early only when its iteration budget is spent: a plan whose last arrival
+    // comes before its end still lasts its configured duration (a rate is per that time).
+    if (open && profile.iterations && shared.workers_done.load() == workers.size()) break;
     if (!open) {
       const auto global = static_cast<std::uint64_t>(std::floor(profile.plan.value_at(t) + 1e-9));
       const std::uint64_t mine = share_of(global, shards, profile.shard.index);
@@ -585,6 +722,8 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   const TimePoint end_of_load = SteadyClock::now();
 
   // ---- stop: graceful, then cancel ----
+  shared.load_ended_ns =
+      std::min<std::int64_t>((end_of_load - shared.origin).count(), profile.plan.total().count());
   shared.ending = true;
   for (auto& w : workers) {
     Worker* wp = w.get();
@@ -622,9 +761,27 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   outcome.interrupted = interrupted;
   outcome.peak_sessions = peak_sessions;
   for (auto& w : workers) outcome.recorder.merge(w->recorder);
-  outcome.steady_seconds = profile.plan.steady_seconds(end_of_load - shared.origin);
+  // The load window: the plan's up to where the load ended, or, when the iteration budget
+  // ended it, as far as the budget's operations reach (see ExecutorOutcome::steady_seconds).
+  TimePoint window_end = end_of_load;
+  if (profile.iterations && !interrupted) {
+    if (open) {
+      std::optional<TimePoint> next_due;
+      bool budget_spent = true;
+      for (auto& w : workers) {
+        budget_spent = budget_spent && w->arrivals_left == 0;
+        if (w->due_after_budget && (!next_due || *w->due_after_budget < *next_due))
+          next_due = w->due_after_budget;
+      }
+      if (budget_spent && next_due) window_end = *next_due;
+    } else if (shared.iterations_left.load() <= 0) {
+      window_end = shared.origin;
+      for (auto& w : workers) window_end = std::max(window_end, w->last_finish);
+    }
+  }
+  outcome.steady_seconds = profile.plan.steady_seconds(window_end - shared.origin);
   if (!shared.ids.by_stage.empty()) {
-    outcome.stage_steady_seconds = profile.plan.stage_steady_seconds(end_of_load - shared.origin);
+    outcome.stage_steady_seconds = profile.plan.stage_steady_seconds(window_end - shared.origin);
   }
   outcome.duration_s = std::chrono::duration<double>(finished - shared.origin).count();
   // Users (and their sockets) must go before their io_context.

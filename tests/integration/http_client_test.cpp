@@ -8,6 +8,7 @@
 #include "perfgate/http/flow.hpp"
 #include "perfgate/load/executor.hpp"
 #include "perfgate/net/http_connection.hpp"
+#include "perfgate/net/reachability.hpp"
 #include "process.hpp"
 
 namespace perfgate::net {
@@ -82,6 +83,17 @@ TEST_F(HttpClientTest, StalledResponseTimesOut) {
   EXPECT_EQ(send_once(c, io_, bhttp::verb::get, "/health").status, 200u);
 }
 
+// https:// against a plain-HTTP port takes the TCP connection and then fails every request: the
+// check before a run does the handshake, so it fails there, once, saying why.
+TEST_F(HttpClientTest, ReachabilityOfATlsUrlIncludesTheHandshake) {
+  const std::string plain = service_->url();
+  ASSERT_TRUE(plain.starts_with("http://"));
+  EXPECT_EQ(unreachable_reason(Url::parse(plain), 5s), std::nullopt);
+  const auto why = unreachable_reason(Url::parse("https://" + plain.substr(7)), 5s, true);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_TRUE(why->starts_with("TLS handshake failed: ")) << *why;
+}
+
 TEST_F(HttpClientTest, RefusedConnectionIsCountedAsRefused) {
   auto closed = std::make_shared<Origin>(
       Url::parse("http://127.0.0.1:" + std::to_string(testing::unused_port())), ClientOptions{});
@@ -121,7 +133,11 @@ TEST_F(HttpClientTest, FlowCapturesTokensAndCountsRejections) {
   const auto outcome = load::run(workload, p, set);
   const metrics::RunResult r = metrics::collect(set, outcome.recorder, outcome.steady_seconds);
   EXPECT_EQ(r.failed, 0u) << r.to_json()["errors"].dump();
-  EXPECT_EQ(r.attempted, 306u);  // 300 iterations, 3 logins, 3 logouts
+  // 300 iterations: a user's login and logout are its set-up and tear-down, under their own tags.
+  EXPECT_EQ(r.attempted, 300u);
+  EXPECT_EQ(r.histograms.at("latency").count(), 300u);
+  EXPECT_EQ(r.histograms.at("latency{behaviour:start}").count(), 3u);
+  EXPECT_EQ(r.histograms.at("latency{behaviour:stop}").count(), 3u);
   EXPECT_EQ(r.counters.at("auth_probes"), r.counters.at("auth_rejected"));
   EXPECT_GT(r.counters.at("auth_probes"), 0u);
   EXPECT_EQ(r.histograms.at("connect").count(), 3u);  // one keep-alive connection per user

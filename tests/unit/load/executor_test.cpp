@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <thread>
 
+#include "perfgate/metrics/run_result.hpp"
+
 namespace perfgate::load {
 namespace {
 
@@ -73,6 +75,47 @@ class InstantWorkload : public Workload {
   bool with_start_;
 };
 
+// Users whose operations succeed after a fixed latency (a timer: the thread stays free).
+class FixedLatencyWorkload : public Workload {
+ public:
+  explicit FixedLatencyWorkload(std::chrono::nanoseconds latency) : latency_(latency) {}
+  std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t) override {
+    struct User : VirtualUser {
+      User(WorkerContext& ctx, std::chrono::nanoseconds latency)
+          : timer(ctx.io), latency(latency) {}
+      void iterate(Completion done) override {
+        timer.expires_after(latency);
+        timer.async_wait([done](boost::system::error_code ec) {
+          done({.error = ec ? ErrorKind::kTimeout : ErrorKind::kNone});
+        });
+      }
+      boost::asio::steady_timer timer;
+      std::chrono::nanoseconds latency;
+    };
+    return std::make_unique<User>(ctx, latency_);
+  }
+
+ private:
+  std::chrono::nanoseconds latency_;
+};
+
+double throughput_of(const metrics::MetricSet& set, const ExecutorOutcome& outcome) {
+  return metrics::collect(set, outcome.recorder, outcome.steady_seconds)
+      .rates.at("throughput")
+      .value();
+}
+
+// An open-loop profile: `rate` arrivals a second for `duration` on `threads` workers.
+LoadProfile open_loop(double rate, std::chrono::nanoseconds duration, std::uint32_t threads,
+                      std::uint32_t max_in_flight) {
+  LoadProfile p;
+  p.kind = ExecutorKind::kOpenLoop;
+  p.plan = StagePlan::constant(rate, duration);
+  p.threads = threads;
+  p.max_in_flight = max_in_flight;
+  return p;
+}
+
 TEST(ClosedLoopExecutorTest, RunsExactlyTheIterationBudget) {
   InstantWorkload workload;
   LoadProfile p;
@@ -107,10 +150,34 @@ TEST(ClosedLoopExecutorTest, StartAndStopEveryUser) {
   p.threads = 1;
   metrics::MetricSet set;
   const auto outcome = run(workload, p, set);
-  // Every user that started was stopped; starts are counted as operations next to iterations.
+  // Every user that started was stopped. Starting a user is its set-up, not a measured
+  // operation: it shows under its own tag only, outside latency and the operation counts.
   EXPECT_GE(workload.starts.load(), 1);
   EXPECT_EQ(workload.stops.load(), workload.starts.load());
-  EXPECT_EQ(outcome.recorder.attempted(), 30u + static_cast<std::uint64_t>(workload.starts.load()));
+  EXPECT_EQ(outcome.recorder.attempted(), 30u);
+  const auto& keys = set.histogram_keys();
+  const auto id = [&](const std::string& key) {
+    return static_cast<std::size_t>(std::find(keys.begin(), keys.end(), key) - keys.begin());
+  };
+  EXPECT_EQ(outcome.recorder.histograms()[id("latency")].count(), 30u);
+  EXPECT_EQ(outcome.recorder.histograms()[id("latency{behaviour:start}")].count(),
+            static_cast<std::uint64_t>(workload.starts.load()));
+}
+
+// An open loop lasts its configured duration even when its last arrival comes well before the
+// end (2/s for 2 s: arrivals at 0, 0.5, 1 and 1.5 s), and its rate is over that time; prestarted
+// users' start and stop stay out of the measured figures.
+TEST(OpenLoopExecutorTest, ASlowRateLastsItsDurationAndSetUpIsNotMeasured) {
+  InstantWorkload workload(/*hang=*/false, /*with_start=*/true);
+  LoadProfile p = open_loop(2, 2s, 2, 8);
+  p.prestart = true;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_GE(outcome.duration_s, 2.0);
+  EXPECT_EQ(outcome.recorder.attempted(), 4u);
+  EXPECT_DOUBLE_EQ(outcome.steady_seconds, 2.0);
+  EXPECT_DOUBLE_EQ(throughput_of(set, outcome), 2.0);
+  EXPECT_EQ(workload.starts.load(), 8);
 }
 
 TEST(ClosedLoopExecutorTest, ShardsSplitUsersAndIterations) {
@@ -148,23 +215,149 @@ TEST(OpenLoopExecutorTest, RunsTheIterationBudget) {
 
 TEST(OpenLoopExecutorTest, ArrivalsWithoutAFreeSlotAreDroppedAndHungOnesTimeOut) {
   InstantWorkload workload(/*hang=*/true);
-  LoadProfile p;
-  p.kind = ExecutorKind::kOpenLoop;
-  p.plan = StagePlan::constant(1000, 60s);
+  LoadProfile p = open_loop(1000, 60s, 1, 2);
   p.iterations = 50;
-  p.threads = 1;
-  p.max_in_flight = 2;
   p.graceful_stop = 50ms;
   metrics::MetricSet set;
   const auto started = std::chrono::steady_clock::now();
   const auto outcome = run(workload, p, set);
   const auto& errors = outcome.recorder.errors();
   EXPECT_EQ(errors[static_cast<std::size_t>(ErrorKind::kDropped)], 48u);
-  EXPECT_EQ(errors[static_cast<std::size_t>(ErrorKind::kTimeout)], 2u);  // cancelled at the end
-  EXPECT_EQ(outcome.recorder.attempted(), 50u);
+  // The two cancelled at the end were cut by the harness, not failed by the target: counted
+  // apart, outside attempted and error_rate, whatever error the driver reports for a cancel.
+  EXPECT_EQ(errors[static_cast<std::size_t>(ErrorKind::kTimeout)], 0u);
+  EXPECT_EQ(outcome.recorder.interrupted(), 2u);
+  EXPECT_EQ(outcome.recorder.attempted(), 48u);
   EXPECT_EQ(workload.cancels.load(), 2);
   // The operations hang for an hour; the run still ends by itself (generous bound: no speed test).
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+}
+
+// A rate equals what was served: 50 arrivals a second for 1 s, each answered after 200 ms, are
+// 50 operations a second. Counted by when they end inside the window, they would read 40/s.
+TEST(OpenLoopExecutorTest, ThroughputIsNotBiasedByLatency) {
+  FixedLatencyWorkload workload(200ms);
+  LoadProfile p = open_loop(50, 1s, 1, 100);
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_EQ(outcome.recorder.completed(), 50u);
+  EXPECT_DOUBLE_EQ(outcome.steady_seconds, 1.0);
+  EXPECT_DOUBLE_EQ(throughput_of(set, outcome), 50.0);
+}
+
+// With an iteration budget, the window is as long as the budget's arrivals span: 50 arrivals
+// at 100/s span 0.5 s (the 51st would be due then), whenever the last one is answered.
+TEST(OpenLoopExecutorTest, ThroughputOfAnIterationBudgetIsTheOfferedRate) {
+  FixedLatencyWorkload workload(200ms);
+  LoadProfile p = open_loop(100, 60s, 2, 100);
+  p.iterations = 50;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_EQ(outcome.recorder.completed(), 50u);
+  EXPECT_NEAR(outcome.steady_seconds, 0.5, 1e-9);
+  EXPECT_NEAR(throughput_of(set, outcome), 100.0, 1e-6);
+}
+
+// A closed loop of 2 users at 100 ms an operation serves 20 a second, ramp-free from the start.
+TEST(ClosedLoopExecutorTest, ThroughputOfAnIterationBudgetIsWhatWasServed) {
+  FixedLatencyWorkload workload(100ms);
+  LoadProfile p;
+  p.plan = StagePlan::constant(2, 60s);
+  p.iterations = 20;
+  p.threads = 1;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_EQ(outcome.recorder.completed(), 20u);
+  // 10 rounds of 100 ms; timers fire late, never early, so the window is at least 1 s.
+  EXPECT_GE(outcome.steady_seconds, 1.0);
+  EXPECT_LE(throughput_of(set, outcome), 20.0);
+  EXPECT_GT(throughput_of(set, outcome), 15.0);  // a window far past the last answer would not
+}
+
+// Users whose operations take `slow` for user 0 and no time for the others, counting how many
+// users exist and the most operations in flight at once.
+class SlowFirstUserWorkload : public Workload {
+ public:
+  explicit SlowFirstUserWorkload(std::chrono::nanoseconds slow) : slow_(slow) {}
+  std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t index) override {
+    ++users;
+    struct User : VirtualUser {
+      User(WorkerContext& ctx, SlowFirstUserWorkload& w, std::chrono::nanoseconds latency)
+          : timer(ctx.io), w(w), latency(latency) {}
+      void iterate(Completion done) override {
+        const int now = ++w.in_flight;
+        for (int seen = w.peak.load(); now > seen && !w.peak.compare_exchange_weak(seen, now);) {
+        }
+        timer.expires_after(latency);
+        timer.async_wait([this, done](boost::system::error_code) {
+          --w.in_flight;
+          done({});
+        });
+      }
+      boost::asio::steady_timer timer;
+      SlowFirstUserWorkload& w;
+      std::chrono::nanoseconds latency;
+    };
+    return std::make_unique<User>(ctx, *this, index == 0 ? slow_ : std::chrono::nanoseconds(0));
+  }
+  std::atomic<int> users{0};
+  std::atomic<int> in_flight{0};
+  std::atomic<int> peak{0};
+
+ private:
+  std::chrono::nanoseconds slow_;
+};
+
+// max_in_flight is one budget for the process, whatever its thread count: 3 on 4 threads is 3
+// users (sessions) and 3 operations at once, not one per thread.
+TEST(OpenLoopExecutorTest, MaxInFlightIsOneBudgetAcrossThreads) {
+  SlowFirstUserWorkload workload(50ms);
+  LoadProfile p = open_loop(200, 1s, 4, 3);
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_LE(workload.users.load(), 3);
+  EXPECT_LE(workload.peak.load(), 3);
+  EXPECT_EQ(outcome.recorder.attempted(), 200u);
+}
+
+// No arrival is dropped while a slot is free on another thread: user 0 takes 300 ms an operation,
+// the other slot none, so one free slot always remains for an arrival every 10 ms.
+TEST(OpenLoopExecutorTest, NoDropWhileASlotIsFreeOnAnotherThread) {
+  SlowFirstUserWorkload workload(300ms);
+  LoadProfile p = open_loop(100, 1s, 2, 2);
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_EQ(outcome.recorder.attempted(), 100u);
+  EXPECT_EQ(outcome.recorder.errors()[static_cast<std::size_t>(ErrorKind::kDropped)], 0u);
+  EXPECT_EQ(workload.users.load(), 2);
+}
+
+// Users whose start always fails (TLS against a plain port, a server that closes at once).
+class FailingStartWorkload : public Workload {
+ public:
+  std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t) override {
+    struct User : VirtualUser {
+      explicit User(WorkerContext& ctx) : ctx(ctx) {}
+      void start(Completion done) override {
+        boost::asio::post(ctx.io, [done] { done({.error = ErrorKind::kTls}); });
+      }
+      void iterate(Completion done) override { done({}); }
+      WorkerContext& ctx;
+    };
+    return std::make_unique<User>(ctx);
+  }
+};
+
+// An arrival whose session cannot start fails once, with the start's error: 50 arrivals are 50
+// attempts, not 100 (the start and the arrival each counted).
+TEST(OpenLoopExecutorTest, AnArrivalWhoseStartFailsCountsOnce) {
+  FailingStartWorkload workload;
+  LoadProfile p = open_loop(1000, 60s, 1, 50);
+  p.iterations = 50;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_EQ(outcome.recorder.attempted(), 50u);
+  EXPECT_EQ(outcome.recorder.errors()[static_cast<std::size_t>(ErrorKind::kTls)], 50u);
 }
 
 // Operations that block their thread: later arrivals start late, and that wait must show.
@@ -183,12 +376,8 @@ class BlockingWorkload : public Workload {
 
 TEST(OpenLoopExecutorTest, LatencyRunsFromTheIntendedStartNotTheActualOne) {
   BlockingWorkload workload;
-  LoadProfile p;
-  p.kind = ExecutorKind::kOpenLoop;
-  p.plan = StagePlan::constant(100, 60s);  // one arrival every 10 ms
+  LoadProfile p = open_loop(100, 60s, 1, 100);  // one arrival every 10 ms
   p.iterations = 20;
-  p.threads = 1;
-  p.max_in_flight = 100;
   metrics::MetricSet set;
   const auto outcome = run(workload, p, set);
   const auto& latency = outcome.recorder.histograms()[0];
@@ -201,14 +390,24 @@ TEST(OpenLoopExecutorTest, LatencyRunsFromTheIntendedStartNotTheActualOne) {
   EXPECT_GE(latency.percentile(50), 200'000'000);
 }
 
+// A generator that falls behind (here: operations that hold its only thread for 30 ms, at an
+// arrival every 10 ms) has arrivals due that it never started when the load ends. Each one is
+// counted, as dropped: none of the offered load may vanish, least of all the slowest.
+TEST(OpenLoopExecutorTest, ArrivalsOverdueAtTheEndAreCountedNotLost) {
+  BlockingWorkload workload;
+  LoadProfile p = open_loop(100, 1s, 1, 100);  // 100 arrivals, at 0, 10, ..., 990 ms
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  const auto dropped = outcome.recorder.errors()[static_cast<std::size_t>(ErrorKind::kDropped)];
+  EXPECT_EQ(outcome.recorder.attempted(), 100u);
+  EXPECT_EQ(outcome.recorder.completed() + dropped, 100u);
+  EXPECT_GT(dropped, 0u);  // at most ~34 of 30 ms fit in the second
+}
+
 TEST(OpenLoopExecutorTest, QueuedArrivalsWaitForASlotInsteadOfDropping) {
-  BlockingWorkload workload;  // each operation holds its thread for 30 ms
-  LoadProfile p;
-  p.kind = ExecutorKind::kOpenLoop;
-  p.plan = StagePlan::constant(1000, 60s);  // far more than one slot can serve
+  BlockingWorkload workload;                   // each operation holds its thread for 30 ms
+  LoadProfile p = open_loop(1000, 60s, 1, 1);  // far more than one slot can serve
   p.iterations = 10;
-  p.threads = 1;
-  p.max_in_flight = 1;
   p.when_busy = WhenBusy::kQueue;
   metrics::MetricSet set;
   const auto outcome = run(workload, p, set);

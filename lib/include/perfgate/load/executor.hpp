@@ -11,8 +11,10 @@
 //   omission).
 //
 // Both stop by themselves: at the end of the plan or after `iterations`, users get
-// `graceful_stop` to finish; then whatever is still in flight is cancelled and counted as a
-// timeout.
+// `graceful_stop` to finish; then whatever is still in flight is cancelled and counted as
+// `interrupted`: cut by the harness, not failed by the target, so outside attempted, failed and
+// error_rate. Open-loop arrivals whose time had come when the load ended but that a lagging
+// generator had not started are counted as dropped: no offered arrival goes uncounted.
 #pragma once
 
 #include <atomic>
@@ -87,11 +89,18 @@ struct WorkerContext {
   boost::asio::io_context& io;
   metrics::Recorder& recorder;
   std::uint32_t thread_index;
-  // Whether `at` lies in a steady (non-ramp) window of the run: what `throughput` counts, and so
-  // what a workload's own per-second figures (goodput) must count too.
+  // Whether `at` lies in a steady (non-ramp) window of the run. `throughput` counts the
+  // operations that *started* in one (the intended start in open loop), so a workload's own
+  // per-second figures (goodput, output tokens, rows) pass it their operation's start too:
+  // counted by when they end, an open loop at R/s with latency L would read R (T - L) / T.
   std::function<bool(core::TimePoint)> is_steady;
   // The 1-based stage of the plan that `at` falls in.
   std::function<std::size_t(core::TimePoint)> stage_at;
+  // When the operation being started was meant to start: the intended start in open loop, the
+  // actual start in closed loop. Set by the executor just before it calls a user's start(),
+  // iterate() or stop(), and valid during that call: a driver that counts or times by it copies
+  // it there.
+  core::TimePoint operation_start;
 };
 
 // Makes the virtual users of a scenario.
@@ -167,6 +176,10 @@ struct LoadProfile {
 struct ExecutorOutcome {
   explicit ExecutorOutcome(metrics::Recorder merged) : recorder(std::move(merged)) {}
   metrics::Recorder recorder;  // all threads merged
+  // The steady seconds of the load window, what throughput divides by. The window is the plan's,
+  // up to where the load ended; when `iterations` ran out first it ends, in open loop, where the
+  // next arrival was due (the budget's arrivals span exactly that long), and in closed loop
+  // with the last operation's end.
   double steady_seconds = 0;
   // Per stage (when the plan has more than one): steady seconds, and operations completed in them
   // (counters "steady:throughput{stage:<n>}").
