@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <pqxx/pqxx>
+#include <regex>
 #include <thread>
 
 #include "perfgate/pg/workload.hpp"
@@ -155,6 +157,87 @@ TEST_F(PgTest, SerializationFailuresAreCountedOrRetried) {
   const double failed_retried =
       static_cast<double>(retried.failed) / static_cast<double>(retried.attempted);
   EXPECT_LT(failed_retried, failed_once) << failed_retried << " vs " << failed_once;
+}
+
+// A client that cannot connect (here: a role limited to 2 connections, 5 clients) is seen: each
+// failed attempt counts once, under its SQLSTATE class, in error_rate; in open loop each arrival
+// without a connection fails once, not twice, and keeps its class (not "other"). libpq reports
+// no SQLSTATE for a refused connection (the server's 53300 arrives as a message only), so the
+// class is the client's own for a connection that could not be made: 08 (08001).
+TEST_F(PgTest, ConnectionFailuresCountOnceUnderTheirClass) {
+  {
+    pqxx::connection admin(*conninfo_);
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP ROLE IF EXISTS limited_app");
+    tx.exec("CREATE ROLE limited_app LOGIN PASSWORD 'limited-pw' CONNECTION LIMIT 2");
+    tx.exec("GRANT SELECT ON ALL TABLES IN SCHEMA public TO limited_app");
+  }
+  const std::string limited = std::regex_replace(*conninfo_, std::regex(R"(user=\S+ password=\S+)"),
+                                                 "user=limited_app password=limited-pw");
+  TransactionOptions o;
+  o.scripts = {script("select_only")};
+  {
+    TransactionWorkload workload(limited, o, 10s);
+    load::LoadProfile p;
+    p.plan = load::StagePlan::constant(5, 2s);
+    p.threads = 1;
+    const auto r = run(workload, p);
+    ASSERT_TRUE(r.histograms.count("txn")) << r.to_json()["errors"].dump();
+    ASSERT_GT(r.histograms.at("txn").count(), 0u);  // the two connected clients ran
+    ASSERT_EQ(r.errors.size(), 1u) << r.to_json()["errors"].dump();
+    ASSERT_TRUE(r.errors.count("db_08")) << r.to_json()["errors"].dump();
+    EXPECT_GT(r.errors.at("db_08"), 0u);
+    EXPECT_EQ(r.failed, r.errors.at("db_08"));
+    EXPECT_GT(r.rates.at("error_rate").value(), 0.0);
+  }
+  {
+    // Each transaction holds its connection 200 ms: 20 arrivals a second need 4 at once.
+    TransactionOptions slow;
+    slow.scripts = {parse_script("SELECT pg_sleep(0.2);\n", "slow")};
+    TransactionWorkload workload(limited, slow, 10s);
+    load::LoadProfile p;
+    p.kind = load::ExecutorKind::kOpenLoop;
+    p.plan = load::StagePlan::constant(20, 2s);  // 40 arrivals
+    p.max_in_flight = 5;
+    p.threads = 1;
+    const auto r = run(workload, p);
+    EXPECT_EQ(r.attempted, 40u) << r.to_json()["errors"].dump();
+    EXPECT_EQ(r.completed + r.failed, 40u);
+    EXPECT_GT(r.failed, 0u);
+    for (const auto& [kind, n] : r.errors) EXPECT_EQ(kind, "db_08") << n;
+  }
+}
+
+// With max_tries, txn is the time of every try, as pgbench reports it: a transaction that fails
+// twice (40001) after 50 ms and succeeds on its third try took at least 150 ms.
+TEST_F(PgTest, TxnOfARetriedTransactionIncludesEveryTry) {
+  {
+    pqxx::connection admin(*conninfo_);
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP SEQUENCE IF EXISTS tries; CREATE SEQUENCE tries");
+    tx.exec(R"sql(CREATE OR REPLACE FUNCTION fail_twice() RETURNS int AS $$
+      BEGIN
+        -- nextval is not rolled back: tries 1 and 2 of each transaction fail, the third holds
+        IF nextval('tries') % 3 <> 0 THEN
+          RAISE EXCEPTION 'try again' USING ERRCODE = 'serialization_failure';
+        END IF;
+        RETURN 1;
+      END $$ LANGUAGE plpgsql)sql");
+  }
+  TransactionOptions o;
+  o.scripts = {
+      parse_script("BEGIN;\nSELECT pg_sleep(0.05);\nSELECT fail_twice();\nEND;\n", "thrice")};
+  o.max_tries = 3;
+  TransactionWorkload workload(*conninfo_, o, 10s);
+  load::LoadProfile p;
+  p.plan = load::StagePlan::constant(1, 60s);
+  p.iterations = 4;
+  p.threads = 1;
+  const auto r = run(workload, p);
+  ASSERT_EQ(r.failed, 0u) << r.to_json()["errors"].dump();
+  EXPECT_EQ(r.counters.at("txn_retries"), 8u);
+  EXPECT_EQ(r.histograms.at("txn").count(), 4u);
+  EXPECT_GE(r.histograms.at("txn").min(), 150'000'000);
 }
 
 TEST_F(PgTest, BadConnectionStringFailsClearlyWithoutItsPassword) {
