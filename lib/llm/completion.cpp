@@ -10,30 +10,52 @@ using nlohmann::json;
 
 namespace {
 
-// The content text of a chunk or body, empty if it has none.
-std::string_view content_of(const json& j, Endpoint endpoint, bool streamed) {
-  const auto choices = j.find("choices");
-  if (choices == j.end() || !choices->is_array() || choices->empty()) return {};
-  const json& choice = (*choices)[0];
-  const json* text = nullptr;
-  if (endpoint == Endpoint::kCompletions) {
-    if (auto t = choice.find("text"); t != choice.end()) text = &*t;
-  } else {
-    const auto holder = choice.find(streamed ? "delta" : "message");
-    if (holder != choice.end() && holder->is_object()) {
-      if (auto c = holder->find("content"); c != holder->end()) text = &*c;
-    }
-  }
-  if (text == nullptr || !text->is_string()) return {};
-  return text->get_ref<const std::string&>();
+// What a chunk (or a whole body) carries of the output.
+struct Output {
+  bool reasoning = false;  // non-empty reasoning_content (vLLM, DeepSeek) or reasoning
+  bool answer = false;     // non-empty content or text, or a tool call
+};
+
+bool non_empty_string(const json& holder, const char* key) {
+  const auto it = holder.find(key);
+  return it != holder.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
 }
 
-std::optional<std::uint64_t> usage_of(const json& j) {
+Output output_of(const json& j, Endpoint endpoint, bool streamed) {
+  Output out;
+  const auto choices = j.find("choices");
+  if (choices == j.end() || !choices->is_array() || choices->empty()) return out;
+  const json& choice = (*choices)[0];
+  if (!choice.is_object()) return out;
+  if (endpoint == Endpoint::kCompletions) {
+    out.answer = non_empty_string(choice, "text");
+    return out;
+  }
+  const auto holder = choice.find(streamed ? "delta" : "message");
+  if (holder == choice.end() || !holder->is_object()) return out;
+  out.reasoning =
+      non_empty_string(*holder, "reasoning_content") || non_empty_string(*holder, "reasoning");
+  const auto calls = holder->find("tool_calls");
+  out.answer = non_empty_string(*holder, "content") ||
+               (calls != holder->end() && calls->is_array() && !calls->empty());
+  return out;
+}
+
+std::optional<std::uint64_t> count_in(const json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_number_unsigned()) return std::nullopt;
+  return it->get<std::uint64_t>();
+}
+
+// usage.completion_tokens, and usage.completion_tokens_details.reasoning_tokens.
+void read_usage(const json& j, CompletionTimeline& t) {
   const auto usage = j.find("usage");
-  if (usage == j.end() || !usage->is_object()) return std::nullopt;
-  const auto tokens = usage->find("completion_tokens");
-  if (tokens == usage->end() || !tokens->is_number_unsigned()) return std::nullopt;
-  return tokens->get<std::uint64_t>();
+  if (usage == j.end() || !usage->is_object()) return;
+  if (auto tokens = count_in(*usage, "completion_tokens")) t.usage_output_tokens = tokens;
+  const auto details = usage->find("completion_tokens_details");
+  if (details != usage->end() && details->is_object()) {
+    if (auto r = count_in(*details, "reasoning_tokens")) t.usage_reasoning_tokens = r;
+  }
 }
 
 std::string error_message(const json& j) {
@@ -49,7 +71,7 @@ std::string error_message(const json& j) {
 CompletionMetrics compute_metrics(const CompletionTimeline& t) {
   CompletionMetrics m;
   m.e2e = t.ended - t.sent;
-  const std::uint64_t deltas = t.content_deltas.size();
+  const std::uint64_t deltas = t.output_deltas.size();
   if (t.usage_output_tokens) {
     m.output_tokens = *t.usage_output_tokens;
     m.token_source = TokenSource::kUsage;
@@ -57,10 +79,12 @@ CompletionMetrics compute_metrics(const CompletionTimeline& t) {
     m.output_tokens = deltas;
     m.token_source = TokenSource::kDeltas;
   }
-  if (deltas > 0) m.ttft = t.content_deltas.front() - t.sent;
-  if (t.streamed) {
+  m.reasoning_tokens = t.usage_reasoning_tokens;
+  if (t.streamed) {  // a whole body arrives at once: it has no first token to time
+    if (deltas > 0) m.ttft = t.output_deltas.front() - t.sent;
+    if (t.first_answer) m.ttfo = *t.first_answer - t.sent;
     for (std::size_t i = 1; i < deltas; ++i)
-      m.itl.push_back(t.content_deltas[i] - t.content_deltas[i - 1]);
+      m.itl.push_back(t.output_deltas[i] - t.output_deltas[i - 1]);
     if (m.ttft && m.output_tokens >= 2) {
       m.tpot = (m.e2e - *m.ttft) / static_cast<std::int64_t>(m.output_tokens - 1);
     }
@@ -70,6 +94,24 @@ CompletionMetrics compute_metrics(const CompletionTimeline& t) {
         static_cast<double>(m.output_tokens) / std::chrono::duration<double>(m.e2e).count();
   }
   return m;
+}
+
+bool meets_slo(const CompletionMetrics& m, const std::map<std::string, Nanos>& slo) {
+  const auto within = [](const std::optional<Nanos>& figure, Nanos limit) {
+    return figure.has_value() && *figure <= limit;
+  };
+  for (const auto& [metric, limit] : slo) {
+    if (metric == "ttft" && !within(m.ttft, limit)) return false;
+    if (metric == "ttfo" && !within(m.ttfo, limit)) return false;
+    if (metric == "tpot" && !within(m.tpot, limit)) return false;
+    if (metric == "e2e" && m.e2e > limit) return false;
+    if (metric == "itl") {
+      for (const Nanos gap : m.itl) {
+        if (gap > limit) return false;
+      }
+    }
+  }
+  return true;
 }
 
 StreamReader::StreamReader(Endpoint endpoint, core::TimePoint sent)
@@ -108,8 +150,10 @@ void StreamReader::on_event(const SseEvent& event) {
     detail_ = "the server sent an error in the stream: " + error_message(j);
     return;
   }
-  if (!content_of(j, endpoint_, true).empty()) timeline_.content_deltas.push_back(now_);
-  if (auto tokens = usage_of(j)) timeline_.usage_output_tokens = tokens;
+  const Output out = output_of(j, endpoint_, true);
+  if (out.reasoning || out.answer) timeline_.output_deltas.push_back(now_);
+  if (out.answer && !timeline_.first_answer) timeline_.first_answer = now_;
+  read_usage(j, timeline_);
 }
 
 ErrorKind StreamReader::finish(core::TimePoint at) {
@@ -137,8 +181,10 @@ ErrorKind read_completion_body(Endpoint endpoint, std::string_view body, core::T
     detail = "the server answered with an error: " + error_message(j);
     return ErrorKind::kProtocol;
   }
-  if (!content_of(j, endpoint, false).empty()) t.content_deltas.push_back(ended);
-  t.usage_output_tokens = usage_of(j);
+  const Output out = output_of(j, endpoint, false);
+  if (out.reasoning || out.answer) t.output_deltas.push_back(ended);
+  if (out.answer) t.first_answer = ended;
+  read_usage(j, t);
   return ErrorKind::kNone;
 }
 

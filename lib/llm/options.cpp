@@ -71,9 +71,10 @@ CompletionOptions parse_completion_options(const json& w) {
     if (!slo.is_object())
       throw core::FieldError("/slo", "expected an object of per-request limits");
     for (const auto& [metric, limit] : slo.items()) {
-      if (metric != "ttft" && metric != "tpot" && metric != "e2e" && metric != "itl") {
+      if (metric != "ttft" && metric != "ttfo" && metric != "tpot" && metric != "e2e" &&
+          metric != "itl") {
         throw core::FieldError("/slo/" + metric, "unknown SLO metric '" + metric +
-                                                     "' (expected ttft, tpot, e2e or itl)");
+                                                     "' (expected ttft, ttfo, tpot, e2e or itl)");
       }
       try {
         o.slo[metric] = core::duration_field(slo, metric, {});

@@ -20,12 +20,19 @@ constexpr std::array kCatalog{
     MetricInfo{"tls_handshake", H, Unit::kDuration, kMost, 1, "TLS handshake of a new connection"},
     MetricInfo{"ttfb", H, Unit::kDuration, kMost, 1, "request written to response header received"},
     MetricInfo{"ttft", H, Unit::kDuration, kMost, 1,
-               "LLM: request sent to first non-empty content delta"},
+               "LLM: request start (intended, in open loop) to the first non-empty output delta "
+               "of any kind: reasoning, content or tool call; streamed answers only"},
+    MetricInfo{"ttfo", H, Unit::kDuration, kMost, 1,
+               "LLM: request start to the first content or tool-call delta (the answer's first "
+               "token, after any reasoning); streamed answers only"},
     MetricInfo{"itl", H, Unit::kDuration, kMost, 1,
-               "LLM: gap between consecutive content deltas, one sample per gap"},
+               "LLM: gap between consecutive output deltas of any kind, one sample per gap"},
     MetricInfo{"tpot", H, Unit::kDuration, kMost, 1,
                "LLM: (e2e - ttft) / (output_tokens - 1), one sample per request"},
-    MetricInfo{"e2e", H, Unit::kDuration, kMost, 1, "LLM: request sent to the end of the stream"},
+    MetricInfo{"e2e", H, Unit::kDuration, kMost, 1,
+               "LLM: request start (intended, in open loop) to the end of the stream"},
+    MetricInfo{"reasoning_tokens", H, Unit::kCount, kMost, 1,
+               "LLM: usage.completion_tokens_details.reasoning_tokens, per request that has it"},
     MetricInfo{"output_tokens_per_s", H, Unit::kRate, kLeast, 1e-3,
                "LLM: output tokens / e2e, per request"},
     MetricInfo{"item_latency", H, Unit::kDuration, kMost, 1,
@@ -85,6 +92,13 @@ constexpr std::array kCatalog{
                "over the steady part of the run"},
     MetricInfo{"message_loss", R, Unit::kPercent, kMost, 1,
                "WebSocket: messages never received (echoes, broadcast receipts) / expected"},
+    MetricInfo{"message_unexpected", R, Unit::kPercent, kMost, 1,
+               "WebSocket: messages that were not expected (duplicate or late echoes, receipts "
+               "of an unknown broadcast, undecodable frames) / expected"},
+    MetricInfo{"broadcast_skew", R, Unit::kPercent, kMost, 1,
+               "WebSocket broadcast: receipts timed before their send (the publisher's and the "
+               "receiver's clocks disagree, e.g. shards on different machines) / messages "
+               "received; their broadcast_latency is clamped to 0"},
     MetricInfo{"drop_rate", R, Unit::kPercent, kMost, 1,
                "WebSocket: sessions closed or reset by the peer unasked / sessions opened"},
     MetricInfo{"row_throughput", R, Unit::kRate, kLeast, 1,

@@ -31,8 +31,8 @@ std::int64_t system_now_ns() {
 
 struct Ids {
   metrics::MetricId ws_connect, ws_rtt, broadcast_latency, session_uptime;
-  metrics::CounterId sent, received, steady_sent, steady_received, missing, unexpected, expected,
-      opened, dropped, reconnections;
+  metrics::CounterId sent, received, steady_sent, steady_received, missing, unexpected, skewed,
+      expected, opened, dropped, reconnections;
 };
 
 }  // namespace
@@ -277,7 +277,9 @@ class User final : public load::VirtualUser {
     if (sh_.options.mode == Mode::kEcho) {
       if (!ledger_->receive(probe->seq)) return ctx_.recorder.add(sh_.ids.unexpected);
       ctx_.recorder.record(sh_.ids.ws_rtt, at.time_since_epoch().count() - probe->sent_ns);
-      count_received(at);
+      // Counted by when the echo was sent (steady clock, this process), as throughput counts
+      // operations by their start.
+      count_received(TimePoint(core::Nanos(probe->sent_ns)));
       if (waiting_ > 0 && --waiting_ == 0) {
         timer_.cancel();
         complete({.tag = kTagEcho});
@@ -288,14 +290,19 @@ class User final : public load::VirtualUser {
     const std::int64_t now = system_now_ns();
     if (!sh_.fanout->receipt(probe->seq, probe->sent_ns, now))
       return ctx_.recorder.add(sh_.ids.unexpected);
+    // The publisher's clock and this one may be different machines' (shards): a receipt before
+    // its send is clock skew, not a fast broadcast. It is counted (broadcast_skew can gate it)
+    // rather than silently clamped into the figures.
+    if (now < probe->sent_ns) ctx_.recorder.add(sh_.ids.skewed);
     ctx_.recorder.record(sh_.ids.broadcast_latency,
                          std::max<std::int64_t>(0, now - probe->sent_ns));
     count_received(at);
   }
 
-  void count_received(TimePoint at) {
+  // `sent`: when the message was sent, which decides whether it counts as steady.
+  void count_received(TimePoint sent) {
     ctx_.recorder.add(sh_.ids.received);
-    if (ctx_.is_steady(at)) ctx_.recorder.add(sh_.ids.steady_received);
+    if (ctx_.is_steady(sent)) ctx_.recorder.add(sh_.ids.steady_received);
   }
 
   void on_pong() {
@@ -407,6 +414,7 @@ void RealtimeWorkload::declare(metrics::MetricSet& set) {
   ids.steady_received = set.counter(messages ? "steady:messages_received" : "messages_received");
   ids.missing = set.counter("messages_missing");
   ids.unexpected = set.counter("messages_unexpected");
+  ids.skewed = set.counter("broadcast_skewed");
   ids.expected = set.counter("messages_expected");
   ids.opened = set.counter("sessions_opened");
   ids.dropped = set.counter("sessions_dropped");

@@ -28,7 +28,7 @@ TEST(CompletionMetricsTest, ExactFiguresFromTimestamps) {
   CompletionTimeline t;
   t.sent = t0;
   t.streamed = true;
-  t.content_deltas = {t0 + 100ms, t0 + 120ms, t0 + 150ms};
+  t.output_deltas = {t0 + 100ms, t0 + 120ms, t0 + 150ms};
   t.ended = t0 + 160ms;
   t.usage_output_tokens = 3;
   const CompletionMetrics m = compute_metrics(t);
@@ -48,7 +48,7 @@ TEST(CompletionMetricsTest, MultiTokenDeltasNeitherShrinkTpotNorInflateTokensPer
   CompletionTimeline t;
   t.sent = t0;
   t.streamed = true;
-  t.content_deltas = {t0 + 100ms, t0 + 140ms};
+  t.output_deltas = {t0 + 100ms, t0 + 140ms};
   t.ended = t0 + 150ms;
   t.usage_output_tokens = 4;
   const CompletionMetrics with_usage = compute_metrics(t);
@@ -66,7 +66,7 @@ TEST(CompletionMetricsTest, NoTpotForOneTokenOrUnstreamedAnswers) {
   CompletionTimeline t;
   t.sent = t0;
   t.streamed = true;
-  t.content_deltas = {t0 + 10ms};
+  t.output_deltas = {t0 + 10ms};
   t.ended = t0 + 12ms;
   EXPECT_FALSE(compute_metrics(t).tpot.has_value());
   t.streamed = false;
@@ -74,7 +74,70 @@ TEST(CompletionMetricsTest, NoTpotForOneTokenOrUnstreamedAnswers) {
   const CompletionMetrics m = compute_metrics(t);
   EXPECT_FALSE(m.tpot.has_value());
   EXPECT_TRUE(m.itl.empty());
-  EXPECT_EQ(m.ttft, 10ms);
+  // A whole body arrives at once: it has no first token, so no ttft (it is not e2e).
+  EXPECT_FALSE(m.ttft.has_value());
+}
+
+std::string delta(std::string_view key, std::string_view text) {
+  return "data: {\"choices\":[{\"index\":0,\"delta\":{\"" + std::string(key) + "\":\"" +
+         std::string(text) + "\"}}]}\n\n";
+}
+
+// A reasoning model: ttft is its first token of any kind, ttfo the answer's first; itl spans
+// every delta; tpot divides by all output tokens (reasoning included, as usage counts them).
+TEST(StreamReaderTest, ReasoningCountsAsOutputAndTtfoMarksTheAnswer) {
+  StreamReader r(Endpoint::kChat, t0);
+  r.feed(kRoleOnly, t0 + 5ms);
+  r.feed(delta("reasoning_content", "Let me"), t0 + 20ms);
+  r.feed(delta("reasoning", " think"), t0 + 30ms);  // the other name servers use
+  r.feed(chunk("Hi"), t0 + 50ms);
+  r.feed(chunk("!"), t0 + 60ms);
+  r.feed(
+      "data: {\"choices\":[],\"usage\":{\"completion_tokens\":10,"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":6}}}\n\n" +
+          kDone,
+      t0 + 70ms);
+  ASSERT_EQ(r.finish(t0 + 71ms), ErrorKind::kNone);
+  const CompletionMetrics m = compute_metrics(r.timeline());
+  EXPECT_EQ(m.ttft, 20ms);
+  EXPECT_EQ(m.ttfo, 50ms);
+  ASSERT_EQ(m.itl.size(), 3u);
+  EXPECT_EQ(m.itl[0], 10ms);
+  EXPECT_EQ(m.itl[1], 20ms);
+  EXPECT_EQ(m.itl[2], 10ms);
+  EXPECT_EQ(m.output_tokens, 10u);
+  EXPECT_EQ(m.tpot->count(), std::chrono::nanoseconds(50ms).count() / 9);  // (70 - 20) / 9
+  EXPECT_EQ(m.reasoning_tokens, 6u);
+}
+
+// An answer that is only a tool call still has its first token.
+TEST(StreamReaderTest, AToolCallIsOutput) {
+  StreamReader r(Endpoint::kChat, t0);
+  r.feed(kRoleOnly, t0 + 5ms);
+  r.feed(
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+      "\"function\":{\"name\":\"lookup\",\"arguments\":\"\"}}]}}]}\n\n",
+      t0 + 30ms);
+  r.feed(kDone, t0 + 40ms);
+  ASSERT_EQ(r.finish(t0 + 41ms), ErrorKind::kNone);
+  const CompletionMetrics m = compute_metrics(r.timeline());
+  EXPECT_EQ(m.ttft, 30ms);
+  EXPECT_EQ(m.ttfo, 30ms);
+}
+
+// A figure a request does not have fails its SLO limit: a one-token answer (no tpot) or a
+// non-streamed one (no ttft) cannot be shown to meet a tpot or ttft SLO.
+TEST(CompletionMetricsTest, AMissingFigureFailsItsSlo) {
+  CompletionMetrics m;
+  m.e2e = 100ms;
+  m.ttft = 40ms;
+  EXPECT_TRUE(meets_slo(m, {{"ttft", 50ms}, {"e2e", 200ms}}));
+  EXPECT_FALSE(meets_slo(m, {{"tpot", 50ms}}));
+  EXPECT_FALSE(meets_slo(m, {{"ttfo", 50ms}}));
+  m.tpot = 10ms;
+  EXPECT_TRUE(meets_slo(m, {{"tpot", 50ms}}));
+  m.ttft.reset();
+  EXPECT_FALSE(meets_slo(m, {{"ttft", 50ms}}));
 }
 
 TEST(StreamReaderTest, TtftSkipsTheEmptyRoleDelta) {
@@ -99,7 +162,7 @@ TEST(StreamReaderTest, CompletionsEndpointReadsText) {
              kDone,
          t0 + 7ms);
   EXPECT_EQ(r.finish(t0 + 8ms), ErrorKind::kNone);
-  EXPECT_EQ(r.timeline().content_deltas.size(), 1u);
+  EXPECT_EQ(r.timeline().output_deltas.size(), 1u);
 }
 
 struct Broken {
@@ -141,7 +204,8 @@ TEST(CompletionBodyTest, ReadsPlainResponsesAndErrors) {
                 R"({"choices":[{"message":{"content":"hi"}}],"usage":{"completion_tokens":1}})", t0,
                 t0 + 40ms, t, detail),
             ErrorKind::kNone);
-  EXPECT_EQ(compute_metrics(t).ttft, 40ms);
+  EXPECT_FALSE(compute_metrics(t).ttft.has_value());  // not streamed: no first token
+  EXPECT_EQ(compute_metrics(t).e2e, 40ms);
   EXPECT_EQ(compute_metrics(t).output_tokens, 1u);
   EXPECT_EQ(read_completion_body(Endpoint::kChat, "<html>", t0, t0, t, detail),
             ErrorKind::kProtocol);
