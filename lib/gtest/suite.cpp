@@ -40,6 +40,12 @@ std::optional<SuiteContext>& context_slot() {
   return context;
 }
 
+// Why the suite could not start, when it could not.
+std::optional<std::string>& setup_failure() {
+  static std::optional<std::string> why;
+  return why;
+}
+
 extern "C" void on_stop_signal(int signal) {
   stop_requested().store(true);
   std::signal(signal, SIG_DFL);  // a second signal ends the program the usual way
@@ -102,10 +108,12 @@ void add_derived_rates(metrics::RunResult& r, const std::vector<double>& stage_s
     const char* numerator;
     const char* denominator;
   };
-  constexpr std::array<Share, 3> kShares{{
+  constexpr std::array<Share, 5> kShares{{
       {"auth_rejection_rate", "auth_rejected", "auth_probes"},
       {"drop_rate", "sessions_dropped", "sessions_opened"},
       {"message_loss", "messages_missing", "messages_expected"},
+      {"message_unexpected", "messages_unexpected", "messages_expected"},
+      {"broadcast_skew", "broadcast_skewed", "messages_received"},
   }};
   for (const Share& share : kShares) {
     const auto of = r.counters.find(share.denominator);
@@ -155,6 +163,20 @@ void compare_with_baseline(const SuiteContext& s, const config::ScenarioConfig& 
     return;
   }
   const metrics::RunResult before = report::read_results(file);
+  if (const auto why = config::incomparable(before, r)) {
+    // The table asks for a comparison that cannot be made: a failed rule, not a silent pass.
+    metrics::ThresholdOutcome o;
+    o.metric = "baseline";
+    o.statistic = "profile";
+    o.comparison = "==";
+    o.tier = "none";
+    o.note = fmt::format("{} not compared with {}: {}", r.scenario, file, *why);
+    r.thresholds.push_back(o);
+    r.passed = false;
+    r.context["baseline"] = {{"file", file}, {"note", o.note}};
+    std::cout << "perfgate: " << o.note << '\n';
+    return;
+  }
   config::apply_baseline(config::compare_runs(before, r, config::rule_statistics(sc),
                                               rule.max_regression, sc.min_samples),
                          rule.max_regression, file, r);
@@ -173,7 +195,7 @@ void check_target(const config::Target& t) {
   } catch (const core::Error& e) {
     throw fail(e.what());
   }
-  if (const auto why = net::unreachable_reason(url, std::chrono::seconds(5))) {
+  if (const auto why = net::unreachable_reason(url, std::chrono::seconds(5), t.insecure)) {
     throw fail(fmt::format("{} is not reachable: {}", url.to_string(), *why));
   }
 }
@@ -406,8 +428,13 @@ void SuiteEnvironment::SetUp() {
     }
     context_slot() = std::move(c);
   } catch (const std::exception& e) {
-    GTEST_FAIL() << "perfgate: not starting the suite: " << e.what();
+    setup_failure() = std::string("perfgate: not starting the suite: ") + e.what();
+    std::cout << *setup_failure() << '\n' << std::flush;
   }
+}
+
+void SuiteTest::SetUp() {
+  if (setup_failure()) GTEST_FAIL() << *setup_failure();
 }
 
 net::ClientOptions SuiteTest::client_options(const std::string& scenario_name,

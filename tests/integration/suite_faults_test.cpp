@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <numeric>
 #include <thread>
 
@@ -157,6 +158,32 @@ TEST_F(SuiteFaultsTest, UnwritableResultsFolderIsNamedBeforeAnyLoad) {
             std::string::npos)
       << result.output;
   EXPECT_EQ(api_requests(service), 0u);
+}
+
+// A table that cannot be read fails every test where a reader looks: the exit status, the
+// console's FAILED lines and the XML's top-level failure count (which dashboards read), not
+// "[  SKIPPED  ]" and "0 FAILED TESTS" beside an exit status of 1.
+TEST_F(SuiteFaultsTest, ABadTableIsAFailedTestEverywhere) {
+  write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
+    "sustained_load": {"load": {"ci": {"executor": "closed_loop", "users": "four",
+                                       "duration": "2s"}},
+                       "thresholds": {"latency": {"p(95)": {"acceptable": "1s"}}}}}})j");
+  const std::string xml = dir_ + "/out.xml";
+  const auto result = testing::run_program(
+      {PERFGATE_USERS_SUITE_BIN, "--gtest_filter=*SustainedLoad*", "--gtest_output=xml:" + xml},
+      suite_environment({}));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("[  FAILED  ] ConcurrentUsers.SustainedLoad"), std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("0 FAILED TESTS"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("/scenarios/sustained_load/load/ci/users"), std::string::npos)
+      << result.output;
+  std::ifstream in(xml);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto root = text.find("<testsuites ");
+  ASSERT_NE(root, std::string::npos) << text;
+  const std::string head = text.substr(root, text.find('>', root) - root);
+  EXPECT_NE(head.find("failures=\"1\""), std::string::npos) << head;
 }
 
 struct BadTarget {

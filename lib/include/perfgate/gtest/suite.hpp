@@ -57,7 +57,10 @@ std::atomic<bool>& stop_requested();
 // or an unreachable target fails before any load is sent.
 using WorkloadCheck = std::function<void(const config::ScenarioConfig&, const config::Targets&)>;
 
-// Loads the SuiteContext before any test runs; a fatal failure here skips every test.
+// Loads the SuiteContext before any test runs. When that fails (a bad table, an unreachable
+// target), it says why once and every test fails with that reason in its own SetUp: a fatal
+// failure in an Environment would show each test as SKIPPED and the XML's top-level count as 0
+// failures, a green dashboard for a program that exits 1.
 class SuiteEnvironment : public ::testing::Environment {
  public:
   SuiteEnvironment(std::string table_name, std::vector<std::string> required_targets,
@@ -87,6 +90,8 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
 // The base of every suite's tests.
 class SuiteTest : public ::testing::Test {
  protected:
+  // Fails the test when the suite could not start (see SuiteEnvironment).
+  void SetUp() override;
   const config::Target& target(const std::string& name) const {
     return suite().targets.require(name);
   }

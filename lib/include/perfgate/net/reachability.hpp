@@ -10,9 +10,13 @@
 
 namespace perfgate::net {
 
-// Resolves the URL's host and opens (then closes) one TCP connection to it within `timeout`.
-// Returns why it could not ("connection refused", "timed out after 3s", "host not found"), or
-// nothing when the target is reachable. Sends no bytes: TLS and HTTP are the run's business.
-std::optional<std::string> unreachable_reason(const Url& url, std::chrono::milliseconds timeout);
+// Resolves the URL's host and opens (then closes) one TCP connection to it within `timeout`; for
+// https:// and wss:// it also completes the TLS handshake (verifying the certificate and host
+// name unless `insecure`), since a TLS URL pointed at a plain port accepts the connection and
+// then fails every request. Returns why it could not ("Connection refused", "host 'x' not
+// found", "TLS handshake failed: wrong version number", "no connection within 5000ms"), or
+// nothing when the target is reachable. Sends no HTTP: that is the run's business.
+std::optional<std::string> unreachable_reason(const Url& url, std::chrono::milliseconds timeout,
+                                              bool insecure = false);
 
 }  // namespace perfgate::net
