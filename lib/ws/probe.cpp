@@ -90,4 +90,9 @@ std::optional<Probe> decode_probe(std::string_view message, Format format) {
   return p;
 }
 
+ReceiptTiming receipt_timing(std::int64_t sent_ns, std::int64_t received_ns) {
+  if (received_ns < sent_ns) return {0, true};
+  return {received_ns - sent_ns, false};
+}
+
 }  // namespace perfgate::ws

@@ -291,11 +291,10 @@ class User final : public load::VirtualUser {
     if (!sh_.fanout->receipt(probe->seq, probe->sent_ns, now))
       return ctx_.recorder.add(sh_.ids.unexpected);
     // The publisher's clock and this one may be different machines' (shards): a receipt before
-    // its send is clock skew, not a fast broadcast. It is counted (broadcast_skew can gate it)
-    // rather than silently clamped into the figures.
-    if (now < probe->sent_ns) ctx_.recorder.add(sh_.ids.skewed);
-    ctx_.recorder.record(sh_.ids.broadcast_latency,
-                         std::max<std::int64_t>(0, now - probe->sent_ns));
+    // its send is counted (broadcast_skew can gate it) rather than silently clamped.
+    const ReceiptTiming timing = receipt_timing(probe->sent_ns, now);
+    if (timing.skewed) ctx_.recorder.add(sh_.ids.skewed);
+    ctx_.recorder.record(sh_.ids.broadcast_latency, timing.latency_ns);
     count_received(at);
   }
 

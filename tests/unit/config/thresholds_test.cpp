@@ -517,6 +517,24 @@ TEST(EvaluateTest, ARunThatNeverRecoveredFailsItsRecoveryRule) {
             "never recovered: the run ended first (the figure is a lower bound)");
 }
 
+// Clock skew between shards and unexpected (duplicate, late) messages are rates a table gates.
+TEST(EvaluateTest, SkewAndUnexpectedMessagesFailTheirRules) {
+  const ThresholdTable table =
+      parse_table(table_with(R"j({ "broadcast_skew": { "rate": { "acceptable": "0%" } },
+                       "message_unexpected": { "rate": { "acceptable": "0%" } } })j"),
+                  "demo.json", "ci");
+  metrics::RunResult r;
+  r.rates["broadcast_skew"] = {0, 1000, 1000};
+  r.rates["message_unexpected"] = {0, 1000, 1000};
+  evaluate(table.scenario("s"), r);
+  EXPECT_TRUE(r.thresholds[0].passed && r.thresholds[1].passed);
+  r.rates["broadcast_skew"] = {3, 1000, 1000};      // 3 receipts timed before their send
+  r.rates["message_unexpected"] = {2, 1000, 1000};  // 2 duplicate echoes
+  evaluate(table.scenario("s"), r);
+  EXPECT_FALSE(r.thresholds[0].passed);
+  EXPECT_FALSE(r.thresholds[1].passed);
+}
+
 TEST(EvaluateTest, TooFewSamplesFails) {
   const ThresholdTable table = parse_table(kGoodTable, "demo.json", "ci");
   const ScenarioConfig& s = table.scenario("steady");

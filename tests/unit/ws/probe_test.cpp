@@ -54,6 +54,16 @@ TEST(Probe, DamagedOrForeignMessagesAreNotProbes) {
   EXPECT_FALSE(decode_probe(encode_probe({1, 2, {}}, Format::kText, 0), Format::kBinary));
 }
 
+// A receipt timed before its send (another machine's clock) is skew: 0 latency, and said so.
+TEST(Probe, AReceiptBeforeItsSendIsSkewNotAFastBroadcast) {
+  EXPECT_EQ(receipt_timing(1'000, 3'500).latency_ns, 2'500);
+  EXPECT_FALSE(receipt_timing(1'000, 3'500).skewed);
+  EXPECT_FALSE(receipt_timing(1'000, 1'000).skewed);
+  const ReceiptTiming early = receipt_timing(5'000, 3'500);
+  EXPECT_EQ(early.latency_ns, 0);
+  EXPECT_TRUE(early.skewed);
+}
+
 TEST(MessageLedger, EverythingSentIsReceivedMissingOrOutstanding) {
   MessageLedger ledger;
   const auto a = ledger.send();

@@ -32,4 +32,13 @@ std::string encode_probe(const Probe& probe, Format format, std::size_t size);
 // Decodes a probe; nullopt for a message that is not one (or is damaged).
 std::optional<Probe> decode_probe(std::string_view message, Format format);
 
+// A broadcast receipt's latency from the probe's send time to `received_ns` (both system clocks,
+// possibly of different machines). A receipt before its send is clock skew, not a fast
+// broadcast: its latency is 0 and `skewed` says so, to be counted (broadcast_skew), never hidden.
+struct ReceiptTiming {
+  std::int64_t latency_ns = 0;
+  bool skewed = false;
+};
+ReceiptTiming receipt_timing(std::int64_t sent_ns, std::int64_t received_ns);
+
 }  // namespace perfgate::ws
