@@ -7,6 +7,7 @@
 // runs it side by side with wrk and h2load against the same nginx.
 #include <fmt/format.h>
 
+#include <charconv>
 #include <iostream>
 
 #include "args.hpp"
@@ -79,10 +80,21 @@ int http_command(const std::vector<std::string>& argv) {
         {.name = "get", .weight = 1, .requests = {http::RequestSpec::get(path)}});
     http::FlowWorkload workload(url, client, flow);
 
-    const auto connections = std::stoul(flag("--connections", "16"));
+    // A whole number in [1, max]: 0 connections would send nothing and "succeed".
+    const auto count_flag = [&](std::string_view name, const char* fallback, unsigned long max) {
+      const std::string text = flag(name, fallback);
+      unsigned long n = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc{} || end != text.data() + text.size() || n < 1 || n > max) {
+        throw std::invalid_argument(
+            fmt::format("{}: expected a whole number from 1 to {}, got '{}'", name, max, text));
+      }
+      return n;
+    };
+    const auto connections = count_flag("--connections", "16", 1'000'000);
     const auto duration = core::parse_duration(flag("--duration", "10s"));
     load::LoadProfile profile;
-    profile.threads = static_cast<std::uint32_t>(std::stoul(flag("--threads", "1")));
+    profile.threads = static_cast<std::uint32_t>(count_flag("--threads", "1", 1024));
     profile.graceful_stop = std::chrono::seconds(1);
     if (const std::string* rate = args.flag("--rate")) {
       profile.kind = load::ExecutorKind::kOpenLoop;

@@ -12,6 +12,7 @@
 //                                        judge results (a merged run) against the tables
 //   perfgate http URL ...                load one URL as wrk / wrk2 do (scripts/bench)
 //   perfgate pgbench ...                 run a script as pgbench -f does (scripts/compare-pgbench)
+//   perfgate <command> --help, perfgate help [command], perfgate --version
 //
 // RESULTS are results files or folders of them (searched recursively). Exit status: 0 success,
 // 1 a failed gate or a regression, 2 bad input (named in the message).
@@ -38,6 +39,7 @@
 namespace {
 
 constexpr const char* kUsage = R"(usage: perfgate <command> [args]
+       perfgate <command> --help | perfgate help [command] | perfgate --version
 RESULTS are results files or folders of them (searched recursively).
 commands:
   summary RESULTS...        print the summary of each results file; exit 1 if any run failed
@@ -55,8 +57,11 @@ commands:
           [--protocol prepared|simple] [--scale N]
                             run a transaction script as pgbench -f does; print tps and latency
   http URL [--connections 16] [--threads 1] [--duration 10s] [--rate N/s] [--results-dir DIR]
+       [--spacing even|poisson] [--timer-slack 0s] [--timeout 30s]
                             keep-alive GETs of one URL, as wrk (closed loop) or wrk2 (--rate,
-                            open loop); print requests/s and latency percentiles
+                            open loop, latency from each request's intended start); print
+                            requests/s and latency percentiles; --timer-slack D lets one
+                            wake-up start every arrival due within D
   merge SHARDS... -o MERGED.json | --results-dir DIR [--thresholds DIR]
                             merge shard results (files, or folders of many scenarios' shards):
                             counts add, histograms merge exactly; write one scenario's merged
@@ -73,21 +78,19 @@ int summary(const std::vector<std::string>& paths) {
     std::cerr << "perfgate summary: no results files given\n" << kUsage;
     return 2;
   }
-  int status = 0;
+  // Every file is read before anything is printed (as report and compare do): a foreign or
+  // damaged file stops the command, named, instead of trailing a page of good summaries.
+  std::vector<perfgate::metrics::RunResult> runs;
   try {
-    for (const std::string& file : perfgate::report::find_results_files(paths)) {
-      try {
-        const auto result = perfgate::report::read_results(file);
-        std::cout << perfgate::report::console_summary(result);
-        if (!result.passed && status == 0) status = 1;
-      } catch (const std::exception& e) {
-        std::cerr << "perfgate summary: " << e.what() << '\n';
-        status = 2;
-      }
-    }
+    runs = perfgate::report::read_all_results(paths);
   } catch (const std::exception& e) {
     std::cerr << "perfgate summary: " << e.what() << '\n';
-    status = 2;
+    return 2;
+  }
+  int status = 0;
+  for (const auto& result : runs) {
+    std::cout << perfgate::report::console_summary(result);
+    if (result.judged && !result.passed && status == 0) status = 1;
   }
   return status;
 }
@@ -263,21 +266,101 @@ int merge(const std::vector<std::string>& argv) {
   }
 }
 
+// A command: its name and what runs it. Its usage is its part of kUsage (usage_of).
+struct Command {
+  std::string_view name;
+  int (*run)(const std::vector<std::string>&);
+};
+
+// The lines of kUsage that describe command `name`: its own line (two spaces, then the name) and
+// the deeper-indented lines after it, up to the next command's line.
+std::string usage_of(std::string_view name) {
+  const std::string_view all = kUsage;
+  const std::string head = "\n  " + std::string(name) + " ";
+  const auto found = all.find(head);
+  if (found == std::string_view::npos) return std::string(all);
+  const auto from = found + 1;
+  auto to = all.find('\n', from);
+  while (to != std::string_view::npos && to + 3 < all.size() &&
+         !(all.substr(to + 1, 2) == "  " && all[to + 3] != ' ')) {
+    to = all.find('\n', to + 1);
+  }
+  const std::string_view lines =
+      all.substr(from + 2, (to == std::string_view::npos ? all.size() : to + 1) - from - 2);
+  std::string out = "usage: perfgate " + std::string(lines);
+  if (lines.find("RESULTS") != std::string_view::npos ||
+      lines.find("SHARDS") != std::string_view::npos)
+    out += "RESULTS (and SHARDS) are results files or folders of them (searched recursively).\n";
+  return out;
+}
+
+int http(const std::vector<std::string>& a) { return perfgate::cli::http_command(a); }
+int report(const std::vector<std::string>& a) { return perfgate::cli::report_command(a); }
+int compare(const std::vector<std::string>& a) { return perfgate::cli::compare_command(a); }
+
+constexpr Command kCommands[] = {
+    {"summary", summary}, {"report", report}, {"compare", compare}, {"pgbench", pgbench},
+    {"http", http},       {"merge", merge},   {"check", check},
+};
+
+const Command* find_command(std::string_view name) {
+  for (const Command& c : kCommands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+bool asks_for_help(const std::vector<std::string>& args) {
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+#ifndef PERFGATE_SOURCE_REVISION
+#define PERFGATE_SOURCE_REVISION "unknown"
+#endif
+#ifndef PERFGATE_VERSION
+#define PERFGATE_VERSION "unknown"
+#endif
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kUsage;
-    return args.empty() ? 2 : 0;
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return 2;
   }
-  if (args[0] == "summary") return summary({args.begin() + 1, args.end()});
-  if (args[0] == "pgbench") return pgbench({args.begin() + 1, args.end()});
-  if (args[0] == "merge") return merge({args.begin() + 1, args.end()});
-  if (args[0] == "check") return check({args.begin() + 1, args.end()});
-  if (args[0] == "report") return perfgate::cli::report_command({args.begin() + 1, args.end()});
-  if (args[0] == "http") return perfgate::cli::http_command({args.begin() + 1, args.end()});
-  if (args[0] == "compare") return perfgate::cli::compare_command({args.begin() + 1, args.end()});
-  std::cerr << "perfgate: unknown command '" << args[0] << "'\n" << kUsage;
-  return 2;
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::cout << "perfgate " << PERFGATE_VERSION << " (" << PERFGATE_SOURCE_REVISION << ")\n";
+    return 0;
+  }
+  if (args[0] == "help") {
+    if (args.size() == 1) {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (find_command(args[1]) == nullptr) {
+      std::cerr << "perfgate help: unknown command '" << args[1] << "'\n" << kUsage;
+      return 2;
+    }
+    std::cout << usage_of(args[1]);
+    return 0;
+  }
+  const Command* command = find_command(args[0]);
+  if (command == nullptr) {
+    std::cerr << "perfgate: unknown command '" << args[0] << "'\n" << kUsage;
+    return 2;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (asks_for_help(rest)) {
+    std::cout << usage_of(command->name);
+    return 0;
+  }
+  return command->run(rest);
 }

@@ -1,6 +1,7 @@
 // report_command.cpp - `perfgate report`: results files into HTML, CSV, Prometheus and HDR logs.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "args.hpp"
@@ -33,7 +34,9 @@ int report_command(const std::vector<std::string>& argv) {
     }
     if (const std::string* dir = args.flag("--csv")) {
       report::write_csv(*dir, runs);
-      std::cout << fmt::format("csv: {0}/stats.csv {0}/stats_history.csv\n", *dir);
+      const std::filesystem::path folder(*dir);
+      std::cout << fmt::format("csv: {} {}\n", (folder / "stats.csv").lexically_normal().string(),
+                               (folder / "stats_history.csv").lexically_normal().string());
     }
     if (const std::string* file = args.flag("--prometheus-textfile")) {
       report::write_prometheus_textfile(*file, runs);

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,16 +46,26 @@ void write_file_atomically(const std::string& path_text, const std::string& text
     throw core::IoError(
         fmt::format("cannot create '{}': {}", path.parent_path().string(), ec.message()));
   const fs::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
+  // Errors name the file the user asked for and the system's reason; the temporary file is an
+  // implementation detail, and is removed.
   {
+    errno = 0;
     std::ofstream out(tmp, std::ios::trunc);
     out << text;
     out.flush();
-    if (!out) throw core::IoError(fmt::format("cannot write '{}'", tmp.string()));
+    if (!out) {
+      const int why = errno;
+      fs::remove(tmp, ec);
+      throw core::IoError(fmt::format("cannot write '{}': {}", path.string(),
+                                      why != 0 ? std::strerror(why) : "write failed"));
+    }
   }
   fs::rename(tmp, path, ec);
-  if (ec)
-    throw core::IoError(
-        fmt::format("cannot move '{}' to '{}': {}", tmp.string(), path.string(), ec.message()));
+  if (ec) {
+    const std::string why = ec.message();
+    fs::remove(tmp, ec);
+    throw core::IoError(fmt::format("cannot write '{}': {}", path.string(), why));
+  }
 }
 
 std::string write_results(const std::string& dir, const metrics::RunResult& result) {

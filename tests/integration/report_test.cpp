@@ -262,6 +262,50 @@ TEST_F(ReportTest, CheckJudgesAResultsFileAgainstItsTableAsASuiteWould) {
   EXPECT_THAT(missing.output, HasSubstr(dir_ + "/none/example.json"));
 }
 
+// Every command says how to use it on --help (exit 0), and bad input exits 2 with a reason.
+TEST_F(ReportTest, EveryCommandHasHelpAndBadUsageExitsTwo) {
+  for (const std::string command :
+       {"summary", "report", "compare", "merge", "check", "http", "pgbench"}) {
+    const auto help = perfgate({command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command << ": " << help.output;
+    EXPECT_TRUE(help.output.starts_with("usage: perfgate " + command + " ")) << help.output;
+    EXPECT_EQ(perfgate({"help", command}).output, help.output);
+  }
+  const auto version = perfgate({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.output, HasSubstr("perfgate 0.1.0 ("));
+  EXPECT_EQ(perfgate({"help"}).exit_code, 0);
+  EXPECT_EQ(perfgate({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(perfgate({}).exit_code, 2);
+  // 0 connections sent nothing and exited 0.
+  const auto none = perfgate({"http", "http://127.0.0.1:1/", "--connections", "0"});
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_THAT(none.output,
+              HasSubstr("--connections: expected a whole number from 1 to 1000000, got '0'"));
+  EXPECT_EQ(perfgate({"http", "http://127.0.0.1:1/", "--threads", "two"}).exit_code, 2);
+}
+
+// A write that fails names the file asked for and the system's reason (not a temporary file);
+// summary reads every file before it prints; a folder given with its slash is not doubled.
+TEST_F(ReportTest, WritesAndReadsFailWithTheFileAndTheReason) {
+  const auto unwritable = perfgate({"report", kRealResults, "--html", "/proc/perfgate.html"});
+  EXPECT_EQ(unwritable.exit_code, 2) << unwritable.output;
+  EXPECT_THAT(unwritable.output, HasSubstr("cannot write '/proc/perfgate.html': "));
+  EXPECT_THAT(unwritable.output, ::testing::Not(HasSubstr(".tmp.")));
+
+  fs::create_directories(dir_ + "/mixed");
+  fs::copy_file(kRealResults, dir_ + "/mixed/health_check.json");
+  std::ofstream(dir_ + "/mixed/foreign.json") << R"({"name": "not a results file"})";
+  const auto mixed = perfgate({"summary", dir_ + "/mixed"});
+  EXPECT_EQ(mixed.exit_code, 2) << mixed.output;
+  EXPECT_THAT(mixed.output, HasSubstr("foreign.json"));
+  EXPECT_THAT(mixed.output, ::testing::Not(HasSubstr("== example/health_check")));
+
+  const auto csv = perfgate({"report", kRealResults, "--csv", dir_ + "/csv/"});
+  EXPECT_EQ(csv.exit_code, 0) << csv.output;
+  EXPECT_THAT(csv.output, HasSubstr(dir_ + "/csv/stats.csv " + dir_ + "/csv/stats_history.csv"));
+}
+
 // A ci run against a nightly baseline differs by its load, not its code: refused, not compared.
 TEST_F(ReportTest, CompareRefusesABaselineOfAnotherProfile) {
   auto doc = nlohmann::json::parse(std::ifstream(kRealResults));
