@@ -131,6 +131,8 @@ void evaluate(const ScenarioConfig& scenario, metrics::RunResult& result) {
   samples.passed = result.samples() >= scenario.min_samples;
   samples.tier = samples.passed ? "acceptable" : "none";
   if (!samples.passed) samples.note = "fewer samples than min_samples";
+  // The best tier met by *every* rule: the samples rule is one of them.
+  if (!samples.passed) worst_tier = static_cast<int>(Tier::kAcceptable) + 1;
   result.thresholds.push_back(std::move(samples));
   passed = passed && result.thresholds.back().passed;
   if (result.interrupted) passed = false;

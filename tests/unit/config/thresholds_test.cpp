@@ -544,6 +544,9 @@ TEST(EvaluateTest, TooFewSamplesFails) {
   EXPECT_FALSE(r.passed);
   EXPECT_EQ(r.thresholds.back().metric, "samples");
   EXPECT_EQ(r.thresholds.back().note, "fewer samples than min_samples");
+  // Every rule's best tier is none when the samples rule failed ("FAILED (best tier met by every
+  // rule: good)" read as a contradiction).
+  EXPECT_EQ(r.best_tier, "none");
 }
 
 TEST(EvaluateTest, MissingMetricAndInterruptedRunsFail) {
