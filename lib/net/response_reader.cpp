@@ -49,6 +49,22 @@ constexpr std::array<bool, 256> kTokenChars = [] {
 }();
 bool is_token_char(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
+// Whether `bytes` can be the start of a status line "HTTP/1.x NNN": checked as bytes arrive,
+// so that a peer answering garbage is a protocol error at once, not a wait for a blank line
+// that never comes (until the request timeout, where it was counted as a timeout).
+bool could_begin_status_line(std::string_view bytes) {
+  constexpr std::string_view kFixed = "HTTP/1.";
+  for (std::size_t i = 0; i < bytes.size() && i < 12; ++i) {
+    const char c = bytes[i];
+    const bool ok = i < kFixed.size() ? c == kFixed[i]
+                    : i == 7          ? c == '0' || c == '1'
+                    : i == 8          ? c == ' '
+                                      : c >= '0' && c <= '9';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void ResponseReader::reset(bool head_request) {
@@ -85,6 +101,10 @@ std::size_t ResponseReader::take_head(std::string_view data) {
   const std::size_t from = before >= 3 ? before - 3 : 0;
   const std::size_t end = head_.find("\r\n\r\n", from);
   if (end == std::string::npos) {
+    if (before < 12 && !could_begin_status_line(head_)) {
+      fail("malformed status line");
+      return data.size();
+    }
     if (head_.size() > limits_.header_limit)
       fail("response head larger than " + std::to_string(limits_.header_limit) + " bytes");
     return std::min(room, data.size());

@@ -45,6 +45,27 @@ TEST(ResponseReader, ReadsABodyFramedByContentLength) {
   EXPECT_EQ(p.consumed, kLength.size());
 }
 
+// Bytes that cannot begin a status line are a protocol error at once, before any blank line: a
+// server answering random bytes was counted as a timeout after the request timeout.
+TEST(ResponseReader, GarbageIsAnErrorBeforeTheHeadEnds) {
+  for (const std::string_view garbage :
+       {std::string_view("\x16\x03\x01\x02\x00", 5), std::string_view("SSH-2.0-OpenSSH_9.2"),
+        std::string_view("HTTP/2 200"), std::string_view("HTTP/1.1 2x"),
+        std::string_view("<html>")}) {
+    for (std::size_t piece : {1u, 3u, 0u}) {
+      ResponseReader r({});
+      r.reset();
+      const Parsed p = parse(r, garbage, piece);
+      EXPECT_EQ(p.state, State::kError) << garbage << " piece " << piece;
+      EXPECT_EQ(r.error(), "malformed status line") << garbage;
+    }
+  }
+  // A status line still arriving byte by byte is not garbage.
+  ResponseReader r({});
+  r.reset();
+  EXPECT_EQ(parse(r, "HTTP/1.1 20", 1).state, State::kNeedMore);
+}
+
 TEST(ResponseReader, GivesTheSameResultWhateverTheReadsSplit) {
   for (const std::string_view message : {kLength, kChunked}) {
     for (std::size_t piece = 1; piece <= 7; ++piece) {
