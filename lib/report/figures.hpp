@@ -8,6 +8,7 @@
 
 #include "perfgate/metrics/catalog.hpp"
 #include "perfgate/metrics/histogram.hpp"
+#include "perfgate/metrics/run_result.hpp"
 
 namespace perfgate::report {
 
@@ -40,6 +41,20 @@ inline std::string utc_text(std::int64_t unix_ms) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// How many shards a merged run was made from (metrics::merge_shards), 0 for any other run.
+inline int merged_shards(const metrics::RunResult& r) {
+  const auto it = r.context.find("merged_shards");
+  return it != r.context.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
+// Where a run came from, for people: "one process", "merged from 4 shards", "shard 2 of 4".
+inline std::string origin_text(const metrics::RunResult& r) {
+  if (r.shard.count > 1)
+    return "shard " + std::to_string(r.shard.index) + " of " + std::to_string(r.shard.count);
+  if (const int n = merged_shards(r); n > 1) return "merged from " + std::to_string(n) + " shards";
+  return "one process";
 }
 
 }  // namespace perfgate::report

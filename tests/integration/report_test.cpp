@@ -1,18 +1,13 @@
 // report_test - End-to-end tests of `perfgate report` and `perfgate compare` on a real results
 // file (tests/data/results, written by the example suite): the HTML page rendered by headless
-// Chromium with data points in every chart, a push to a Pushgateway-compatible endpoint on a real
-// socket, compare's exit status on a regression, and clear errors for bad results files.
+// Chromium with data points in every chart, pushes to Debian's prometheus-pushgateway and
+// promtool's lint, compare's exit status on a regression, and clear errors for bad results files.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "perfgate/report/results_file.hpp"
 #include "process.hpp"
@@ -21,7 +16,6 @@ namespace perfgate {
 namespace {
 
 namespace fs = std::filesystem;
-namespace http = boost::beast::http;
 using ::testing::HasSubstr;
 
 const std::string kData = std::string(PERFGATE_SOURCE_DIR) + "/tests/data/results";
@@ -83,81 +77,103 @@ TEST_F(ReportTest, ChromiumRendersEveryChartWithDataPoints) {
   EXPECT_GT(fs::file_size(png), 50'000u);  // a blank page is a few kilobytes
 }
 
-// A Pushgateway-compatible endpoint: answers every request 200 (and 100-continue first when the
-// client asks), and keeps what it was sent.
-class PushReceiver {
- public:
-  PushReceiver() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
-    thread_ = std::thread([this] { serve(); });
+// A folder as a user's build/perf-results holds it after scripts/sharded-run: a one-process run
+// and a run merged from 2 shards (with its shards) of the same scenario, and a run with tags.
+std::string plain_and_sharded_folder(const std::string& dir) {
+  const metrics::RunResult real = report::read_results(kRealResults);
+  const std::string folder = dir + "/perf-results";
+  report::write_results(folder, real);
+  for (int i = 0; i < 2; ++i) {
+    metrics::RunResult shard = real;
+    shard.shard = {i, 2};
+    report::write_results(folder + "/sharded/shards", shard);
   }
-  ~PushReceiver() {
-    // A blocking accept() is not woken by close() from another thread: connect to wake it.
-    stopping_ = true;
-    boost::system::error_code ec;
-    boost::asio::ip::tcp::socket wake(io_);
-    wake.connect(acceptor_.local_endpoint(), ec);
-    thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  struct Request {
-    std::string method, target, body;
-  };
-  std::vector<Request> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
+  const auto merged = testing::run_program(
+      {PERFGATE_BIN, "merge", folder + "/sharded/shards", "--results-dir", folder + "/sharded"},
+      {});
+  EXPECT_EQ(merged.exit_code, 0) << merged.output;
+  return folder;
+}
 
- private:
-  void serve() {
-    for (;;) {
-      boost::system::error_code ec;
-      boost::asio::ip::tcp::socket socket(io_);
-      acceptor_.accept(socket, ec);
-      if (ec || stopping_) return;
-      boost::beast::flat_buffer buffer;
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(64 << 20);
-      http::read_header(socket, buffer, parser, ec);
-      if (ec) continue;
-      if (parser.get()[http::field::expect] == "100-continue") {
-        http::write(socket, http::response<http::empty_body>(http::status::continue_, 11), ec);
-      }
-      http::read(socket, buffer, parser, ec);
-      if (ec) continue;
-      {
-        std::lock_guard lock(mutex_);
-        requests_.push_back({std::string(parser.get().method_string()),
-                             std::string(parser.get().target()), parser.get().body()});
-      }
-      http::response<http::string_body> ok(http::status::ok, 11);
-      ok.keep_alive(false);
-      ok.prepare_payload();
-      http::write(socket, ok, ec);
-    }
+// Debian's prometheus-pushgateway on a free port, for the life of the object, keeping what it is
+// sent in memory only (Debian's default persists it to /var/lib/prometheus).
+struct Pushgateway {
+  std::uint16_t port = testing::unused_port();
+  testing::BackgroundProcess process{{"prometheus-pushgateway",
+                                      "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                      "--persistence.file="}};
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  std::string metrics() const {
+    return testing::raw_exchange(port,
+                                 "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   }
-
-  boost::asio::io_context io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::vector<Request> requests_;
-  std::thread thread_;
 };
 
-TEST_F(ReportTest, PushesEveryRunToAPushgatewayWithTheGroupingKey) {
-  PushReceiver gateway;
+// The real Pushgateway takes a folder holding a plain and a sharded run of one scenario (it
+// rejected the whole push when both carried the same labels), stores every run apart, tags as
+// labels and errors_total for a run without errors; promtool finds nothing to lint.
+TEST_F(ReportTest, ARealPushgatewayStoresPlainAndShardedRunsApart) {
+  const std::string folder = plain_and_sharded_folder(dir_);
+  Pushgateway gateway;
+  ASSERT_TRUE(testing::BackgroundProcess::wait_for_port(gateway.port, std::chrono::seconds(20)))
+      << "prometheus-pushgateway did not start (scripts/setup installs it)";
   const auto pushed = perfgate(
-      {"report", kRealResults, "--prometheus-push",
-       "http://127.0.0.1:" + std::to_string(gateway.port()) + "/metrics/job/ci/branch/main"});
+      {"report", folder, "--prometheus-push", gateway.url() + "/metrics/job/ci/branch/main"});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.output;
-  const auto requests = gateway.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  // prometheus-cpp's Push() is a POST: the pushed families replace their namesakes in the group.
-  EXPECT_EQ(requests[0].method, "POST");
-  EXPECT_EQ(requests[0].target, "/metrics/job/ci/branch/main");
-  EXPECT_THAT(requests[0].body, HasSubstr("# TYPE perfgate_latency_seconds summary"));
-  EXPECT_THAT(requests[0].body,
-              HasSubstr("perfgate_run_passed{suite=\"example\",scenario=\"health_check\""));
+  EXPECT_THAT(pushed.output, HasSubstr("pushed 4 runs"));
+  const std::string stored = gateway.metrics();
+  const std::string plain =
+      "perfgate_run_passed{branch=\"main\",instance=\"\",job=\"ci\",profile=\"ci\","
+      "scenario=\"health_check\",suite=\"example\"}";
+  const std::string sharded =
+      "perfgate_run_passed{branch=\"main\",instance=\"\",job=\"ci\",profile=\"ci\","
+      "scenario=\"health_check\",shards=\"2\",suite=\"example\"}";
+  EXPECT_THAT(stored, HasSubstr(plain));
+  EXPECT_THAT(stored, HasSubstr(sharded));
+  EXPECT_THAT(stored, HasSubstr("shard=\"1/2\""));
+  EXPECT_THAT(
+      stored,
+      HasSubstr(
+          "perfgate_errors_total{branch=\"main\",instance=\"\",job=\"ci\",kind=\"timeout\","));
+  EXPECT_THAT(stored, ::testing::Not(HasSubstr("{stage:")));
+  EXPECT_THAT(stored, ::testing::Not(HasSubstr("_per_s_per_second")));
+
+  // promtool lints the same exposition as a textfile.
+  const std::string textfile = dir_ + "/perfgate.prom";
+  ASSERT_EQ(perfgate({"report", folder, "--prometheus-textfile", textfile}).exit_code, 0);
+  const auto lint =
+      testing::run_program({"bash", "-c", "promtool check metrics < \"$0\"", textfile}, {});
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
+  EXPECT_EQ(lint.output, "") << "promtool warns";
+
+  // Two copies of one folder cannot be told apart: refused before anything is written.
+  fs::create_directories(dir_ + "/twice");
+  fs::copy(folder, dir_ + "/twice/a", fs::copy_options::recursive);
+  fs::copy(folder, dir_ + "/twice/b", fs::copy_options::recursive);
+  const auto twice =
+      perfgate({"report", dir_ + "/twice", "--prometheus-textfile", dir_ + "/t.prom"});
+  EXPECT_EQ(twice.exit_code, 2) << twice.output;
+  EXPECT_THAT(twice.output, HasSubstr("would be the same Prometheus series"));
+  EXPECT_FALSE(fs::exists(dir_ + "/t.prom"));
+}
+
+// A push the gateway refuses says why in a line, not with the gateway's whole reply.
+TEST_F(ReportTest, ARefusedPushSaysWhyInOneLine) {
+  Pushgateway gateway;
+  ASSERT_TRUE(testing::BackgroundProcess::wait_for_port(gateway.port, std::chrono::seconds(20)));
+  // Another job's perfgate_run_passed of another type makes the gateway refuse ours.
+  const std::string counter = "# TYPE perfgate_run_passed counter\nperfgate_run_passed 1\n";
+  const std::string accepted =
+      testing::raw_exchange(gateway.port,
+                            "POST /metrics/job/other HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                            "Content-Length: " +
+                                std::to_string(counter.size()) + "\r\n\r\n" + counter);
+  ASSERT_THAT(accepted, HasSubstr(" 200 "));
+  const auto pushed =
+      perfgate({"report", kData, "--prometheus-push", gateway.url() + "/metrics/job/ci"});
+  EXPECT_EQ(pushed.exit_code, 2) << pushed.output;
+  EXPECT_THAT(pushed.output, HasSubstr("refused the push: HTTP 400: pushed metrics are invalid"));
+  EXPECT_LT(pushed.output.size(), 1000u) << pushed.output;
 }
 
 TEST_F(ReportTest, UnreachablePushgatewayIsAClearErrorWithoutTheCredentials) {

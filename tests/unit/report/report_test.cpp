@@ -141,6 +141,36 @@ TEST(PrometheusReportTest, NamesMetricsAsDesignedInBaseUnits) {
   EXPECT_THAT(text, HasSubstr("perfgate_run_passed{" + labels + "} 0"));
 }
 
+// Tags are labels (a tag named like perfgate's own label is renamed), a unit is said once, every
+// built-in error kind has a series, and a merged run is told apart from a one-process run.
+TEST(PrometheusReportTest, TagsAreLabelsAndEveryRunIsItsOwnSeries) {
+  auto r = failed_run();
+  r.errors.clear();
+  r.histograms["output_tokens_per_s"] = r.histograms["latency"];
+  r.histograms["latency{suite:x}"] = r.histograms["latency"];
+  metrics::ThresholdOutcome stage_rule;
+  stage_rule.metric = "latency{stage:2}";
+  stage_rule.statistic = "p(95)";
+  stage_rule.tier = "good";
+  r.thresholds.push_back(stage_rule);
+  auto merged = r;
+  merged.context["merged_shards"] = 4;
+  const std::string text = prometheus_text({r, merged});
+  const std::string labels = R"(suite="concurrent_users",scenario="sustained_<load>",profile="ci")";
+  EXPECT_THAT(text, HasSubstr("perfgate_output_tokens_per_second_count{" + labels + "} 1000"));
+  EXPECT_THAT(text, Not(HasSubstr("_per_s_")));
+  EXPECT_THAT(text, HasSubstr("perfgate_latency_seconds_count{" + labels + ",tag_suite=\"x\"}"));
+  EXPECT_THAT(text, HasSubstr("perfgate_threshold_passed{" + labels +
+                              R"x(,metric="latency",stage="2",statistic="p(95)",tier="good"} 0)x"));
+  EXPECT_THAT(text, Not(HasSubstr("metric=\"latency{")));
+  for (const char* kind : {"refused", "timeout", "protocol", "other"}) {
+    EXPECT_THAT(text, HasSubstr("perfgate_errors_total{" + labels + ",kind=\"" + kind + "\"} 0"));
+  }
+  EXPECT_THAT(text, HasSubstr("perfgate_run_passed{" + labels + ",shards=\"4\"} 0"));
+  EXPECT_THAT(text, HasSubstr("perfgate_run_passed{" + labels + "} 0"));
+  EXPECT_THROW(prometheus_text({r, r}), std::invalid_argument);
+}
+
 TEST(PrometheusReportTest, BadPushUrlIsRefusedWithoutItsPassword) {
   try {
     push_to_gateway("ftp://user:hunter2@host:9091", {failed_run()});
