@@ -36,6 +36,7 @@ constexpr std::size_t kMaxWaiting = 1'000'000;  // per worker: beyond this, arri
 struct Ids {
   metrics::MetricId latency = 0;
   std::vector<metrics::MetricId> by_tag;               // latency{<tag_key>:<value>}
+  std::vector<metrics::CounterId> failed_by_tag;       // failed{<tag_key>:<value>}
   std::vector<metrics::MetricId> by_stage;             // latency{stage:<n>}, empty for one stage
   std::vector<metrics::CounterId> completed_by_stage;  // steady:throughput{stage:<n>}
   metrics::MetricId sessions_held = 0;
@@ -187,6 +188,9 @@ struct Worker {
       return;
     }
     const std::int64_t latency = (now - began).count();
+    const bool failed = r.error_name != nullptr || r.error != ErrorKind::kNone;
+    if (failed && r.tag < shared.ids.failed_by_tag.size())
+      recorder.add(shared.ids.failed_by_tag[r.tag]);
     if (r.error_name != nullptr) {
       recorder.operation_failed_as(now, r.error_name);
       return;
@@ -553,6 +557,7 @@ Ids declare_ids(Workload& workload, const LoadProfile& profile, metrics::MetricS
   if (!key.empty()) {
     for (const std::string& v : workload.tag_values()) {
       ids.by_tag.push_back(set.histogram(metrics::tagged("latency", key, v)));
+      ids.failed_by_tag.push_back(set.counter(metrics::tagged("failed", key, v)));
     }
   }
   if (profile.plan.stages().size() > 1) {

@@ -79,7 +79,13 @@ std::string stats_csv(const std::vector<metrics::RunResult>& runs) {
         all_failed += r.failed;
         all_seconds += seconds;
       } else {
-        row(key, name_of(r), h, scale_of(key), h.count(), 0,
+        // A behaviour's failures (executor counter failed{behaviour:x}) beside its successes.
+        std::uint64_t failures = 0;
+        if (metrics::base_name(key) == "latency") {
+          const auto f = r.counters.find("failed" + key.substr(std::string_view("latency").size()));
+          if (f != r.counters.end()) failures = f->second;
+        }
+        row(key, name_of(r), h, scale_of(key), h.count() + failures, failures,
             seconds > 0 ? static_cast<double>(h.count()) / seconds : 0.0, seconds);
       }
     }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "figures.hpp"
 #include "svg_chart.hpp"
@@ -18,7 +19,11 @@ constexpr const char* kStyle = R"css(
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1180px; color: #222; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 36px; border-top: 2px solid #ddd;
   padding-top: 14px; } h3 { font-size: 15px; margin: 18px 0 6px; }
-table { border-collapse: collapse; margin: 6px 0 12px; }
+table { border-collapse: collapse; margin: 6px 0 12px; display: block; max-width: 100%;
+  overflow-x: auto; }
+table.context { display: table; width: 100%; table-layout: fixed; }
+table.context td { text-align: left; overflow-wrap: anywhere; }
+table.context td:first-child { width: 11em; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #e4e4e4; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f4f4f4; font-weight: 600; }
@@ -54,16 +59,33 @@ window.addEventListener('load', () => {
     };
   });
   document.body.setAttribute('data-chart-check', JSON.stringify(charts));
+  // How far the page is wider than the window (0: no horizontal scrollbar), and what sticks out.
+  const root = document.documentElement;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > root.clientWidth + 0.5)
+    .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+  document.body.setAttribute('data-layout-check', JSON.stringify(
+    {overflow: root.scrollWidth - root.clientWidth, wide: wide, ids: document.querySelectorAll('[id]').length,
+     unique_ids: new Set([...document.querySelectorAll('[id]')].map(e => e.id)).size}));
 });
 )js";
 
-std::string anchor(const metrics::RunResult& r) {
-  std::string a = r.suite + "-" + r.scenario;
-  if (r.shard.count > 1) a += fmt::format("-shard{}", r.shard.index);
-  for (char& c : a) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
+// An id per run, unique in the page: suite, scenario and origin ("-merged4", "-shard1of4"), and
+// "-2", "-3", ... when a folder holds the same run more than once.
+std::vector<std::string> anchors(const std::vector<const metrics::RunResult*>& runs) {
+  std::vector<std::string> out;
+  std::map<std::string, int> seen;
+  for (const metrics::RunResult* r : runs) {
+    std::string a = r->suite + "-" + r->scenario;
+    if (r->shard.count > 1) a += fmt::format("-shard{}of{}", r->shard.index, r->shard.count);
+    if (const int n = merged_shards(*r); n > 1) a += fmt::format("-merged{}", n);
+    for (char& c : a) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
+    }
+    if (const int n = ++seen[a]; n > 1) a += fmt::format("-{}", n);
+    out.push_back(std::move(a));
   }
-  return a;
+  return out;
 }
 
 std::string verdict_badge(const metrics::RunResult& r) {
@@ -108,8 +130,13 @@ std::string over_time_charts(const metrics::RunResult& r) {
   svg::Series completed{"completed/s", {}}, failed{"failed/s", {}}, p95{"p95 latency", {}};
   for (const metrics::SeriesPoint& p : r.series) {
     const auto t = static_cast<double>(p.second);
-    completed.points.emplace_back(t, static_cast<double>(p.completed));
-    failed.points.emplace_back(t, static_cast<double>(p.failed));
+    // Counts per second of run: the last second is usually partial (a run of 10.3 s has 0.3 s
+    // in its eleventh), and its count drawn as a whole second's would look like a collapse. A
+    // partial second is drawn at its rate when it covers at least half a second, else left out.
+    const double covered = r.duration_s > 0 ? std::min(1.0, r.duration_s - t) : 1.0;
+    if (covered < 0.5) continue;  // its p95 rests on a sliver of the run too
+    completed.points.emplace_back(t, static_cast<double>(p.completed) / covered);
+    failed.points.emplace_back(t, static_cast<double>(p.failed) / covered);
     if (p.latency.count() != 0)
       p95.points.emplace_back(t, static_cast<double>(p.latency.percentile(95)));
   }
@@ -276,17 +303,17 @@ std::string capacity_block(const metrics::RunResult& r) {
   return out + "</table>\n";
 }
 
-std::string run_section(const metrics::RunResult& r) {
+std::string run_section(const metrics::RunResult& r, const std::string& id) {
   std::string out;
   auto it = std::back_inserter(out);
   fmt::format_to(it, "<section class=\"run {}\" id=\"{}\">\n<h2>{} / {} {}</h2>\n",
-                 r.passed ? "passed" : "failed", anchor(r), escape(r.suite), escape(r.scenario),
+                 r.passed ? "passed" : "failed", id, escape(r.suite), escape(r.scenario),
                  verdict_badge(r));
   fmt::format_to(it,
-                 "<p class=\"facts\">profile {} · {:.1f} s · {} operations, {} completed, {} "
-                 "failed · {} samples · best tier met by every rule: {}</p>\n",
-                 escape(r.profile), r.duration_s, r.attempted, r.completed, r.failed, r.samples(),
-                 escape(r.best_tier));
+                 "<p class=\"facts\">{} · started {} · profile {} · {:.1f} s · {} operations, {} "
+                 "completed, {} failed · {} samples · best tier met by every rule: {}</p>\n",
+                 escape(origin_text(r)), utc_text(r.started_at_ms), escape(r.profile), r.duration_s,
+                 r.attempted, r.completed, r.failed, r.samples(), escape(r.best_tier));
   out += "<h3>Thresholds</h3>\n" + thresholds_table(r);
   if (r.capacity) out += "<h3>Capacity search</h3>\n" + capacity_block(r);
   out += "<h3>Charts</h3>\n<div class=\"charts\">\n" + percentile_chart(r) + over_time_charts(r) +
@@ -320,24 +347,26 @@ std::string html_report(const std::vector<metrics::RunResult>& runs_in, const st
                  "</p>\n",
                  runs.size(), runs.size() - failed, failed ? "fail" : "pass", failed);
   out +=
-      "<table class=\"index\"><tr><th>suite / scenario</th><th>verdict</th><th>failed rules"
-      "</th><th>best tier</th><th>samples</th><th>duration</th><th>started</th></tr>\n";
-  for (const auto* r : runs) {
+      "<table class=\"index\"><tr><th>suite / scenario</th><th>run</th><th>verdict</th>"
+      "<th>failed rules</th><th>best tier</th><th>samples</th><th>duration</th><th>started</th>"
+      "</tr>\n";
+  const std::vector<std::string> ids = anchors(runs);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const metrics::RunResult* r = runs[i];
     std::string failing;
     for (const auto& t : r->thresholds) {
       if (!t.passed) failing += (failing.empty() ? "" : ", ") + t.metric + " " + t.statistic;
     }
     fmt::format_to(
         it,
-        "<tr><td><a href=\"#{}\">{} / {}{}</a></td><td>{}</td><td class=\"fail\">{}"
+        "<tr><td><a href=\"#{}\">{} / {}</a></td><td>{}</td><td>{}</td><td class=\"fail\">{}"
         "</td><td>{}</td><td>{}</td><td>{:.1f} s</td><td>{}</td></tr>\n",
-        anchor(*r), escape(r->suite), escape(r->scenario),
-        r->shard.count > 1 ? fmt::format(" (shard {}/{})", r->shard.index, r->shard.count) : "",
-        verdict_badge(*r), escape(failing), escape(r->best_tier), r->samples(), r->duration_s,
+        ids[i], escape(r->suite), escape(r->scenario), escape(origin_text(*r)), verdict_badge(*r),
+        escape(failing), escape(r->best_tier), r->samples(), r->duration_s,
         utc_text(r->started_at_ms));
   }
   out += "</table>\n";
-  for (const auto* r : runs) out += run_section(*r);
+  for (std::size_t i = 0; i < runs.size(); ++i) out += run_section(*runs[i], ids[i]);
   fmt::format_to(it, "<script>{}</script>\n</body></html>\n", kCheckScript);
   return out;
 }

@@ -34,49 +34,6 @@ class ReportTest : public ::testing::Test {
   std::string dir_;
 };
 
-// The chart check the page's script leaves on <body> once it has laid out the charts.
-nlohmann::json chart_check(const std::string& dom) {
-  const std::string key = "data-chart-check=\"";
-  const auto at = dom.find(key);
-  if (at == std::string::npos) return nullptr;
-  std::string text = dom.substr(at + key.size(), dom.find('"', at + key.size()) - at - key.size());
-  for (std::size_t p; (p = text.find("&quot;")) != std::string::npos;) text.replace(p, 6, "\"");
-  for (std::size_t p; (p = text.find("&amp;")) != std::string::npos;) text.replace(p, 5, "&");
-  return nlohmann::json::parse(text);
-}
-
-TEST_F(ReportTest, ChromiumRendersEveryChartWithDataPoints) {
-  const std::string html = dir_ + "/report.html";
-  const auto made = perfgate({"report", kData, "--html", html});
-  ASSERT_EQ(made.exit_code, 0) << made.output;
-  const std::vector<std::string> browser{"chromium",          "--headless=new",
-                                         "--no-sandbox",      "--disable-gpu",
-                                         "--hide-scrollbars", "--window-size=1280,3000"};
-  auto dump = browser;
-  dump.insert(dump.end(), {"--dump-dom", "file://" + html});
-  const auto dom = testing::run_program(dump, {}, std::chrono::seconds(60));
-  ASSERT_EQ(dom.exit_code, 0) << "chromium did not run (scripts/setup installs it): " << dom.output;
-  const nlohmann::json charts = chart_check(dom.output);
-  ASSERT_TRUE(charts.is_array()) << "the page's check script did not run";
-  ASSERT_EQ(charts.size(), 4u) << charts.dump();  // percentiles, throughput, p95, errors
-  for (const auto& chart : charts) {
-    EXPECT_GT(chart["points"].get<int>(), 1) << chart.dump();
-    EXPECT_GE(chart["drawn"].get<int>(), 1) << chart.dump();
-    EXPECT_GT(chart["width"].get<int>(), 200) << chart.dump();
-  }
-  // And a screenshot, kept next to the build for people to look at.
-  const std::string png = std::string(PERFGATE_BINARY_DIR) + "/report-screenshot.png";
-  auto shot = browser;
-  shot.insert(shot.end(), {"--screenshot=" + png, "file://" + html});
-  const auto taken = testing::run_program(shot, {}, std::chrono::seconds(60));
-  ASSERT_EQ(taken.exit_code, 0) << taken.output;
-  std::ifstream in(png, std::ios::binary);
-  std::string head(8, '\0');
-  in.read(head.data(), 8);
-  EXPECT_EQ(head, "\x89PNG\r\n\x1a\n");
-  EXPECT_GT(fs::file_size(png), 50'000u);  // a blank page is a few kilobytes
-}
-
 // A folder as a user's build/perf-results holds it after scripts/sharded-run: a one-process run
 // and a run merged from 2 shards (with its shards) of the same scenario, and a run with tags.
 std::string plain_and_sharded_folder(const std::string& dir) {
@@ -93,6 +50,61 @@ std::string plain_and_sharded_folder(const std::string& dir) {
       {});
   EXPECT_EQ(merged.exit_code, 0) << merged.output;
   return folder;
+}
+
+// The page's checks, left as attributes on <body> once laid out: per chart its points, and the
+// layout (horizontal overflow, ids).
+nlohmann::json body_check(const std::string& dom, const std::string& name) {
+  const std::string key = name + "=\"";
+  const auto at = dom.find(key);
+  if (at == std::string::npos) return nullptr;
+  std::string text = dom.substr(at + key.size(), dom.find('"', at + key.size()) - at - key.size());
+  for (std::size_t p; (p = text.find("&quot;")) != std::string::npos;) text.replace(p, 6, "\"");
+  for (std::size_t p; (p = text.find("&amp;")) != std::string::npos;) text.replace(p, 5, "&");
+  return nlohmann::json::parse(text);
+}
+
+// A folder with a plain and a sharded run of one scenario, rendered at 1,400 px: every chart has
+// points, every id is unique, nothing is wider than the window, and the index tells the runs
+// apart by where they came from.
+TEST_F(ReportTest, ChromiumRendersEveryChartWithDataPoints) {
+  const std::string html = dir_ + "/report.html";
+  const auto made = perfgate({"report", plain_and_sharded_folder(dir_), "--html", html});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::vector<std::string> browser{"chromium",          "--headless=new",
+                                         "--no-sandbox",      "--disable-gpu",
+                                         "--hide-scrollbars", "--window-size=1400,3000"};
+  auto dump = browser;
+  dump.insert(dump.end(), {"--dump-dom", "file://" + html});
+  const auto dom = testing::run_program(dump, {}, std::chrono::seconds(60));
+  ASSERT_EQ(dom.exit_code, 0) << "chromium did not run (scripts/setup installs it): " << dom.output;
+  const nlohmann::json charts = body_check(dom.output, "data-chart-check");
+  ASSERT_TRUE(charts.is_array()) << "the page's check script did not run";
+  ASSERT_EQ(charts.size(), 4u * 4)
+      << charts.dump();  // 4 runs: percentiles, throughput, p95, errors
+  for (const auto& chart : charts) {
+    EXPECT_GT(chart["points"].get<int>(), 1) << chart.dump();
+    EXPECT_GE(chart["drawn"].get<int>(), 1) << chart.dump();
+    EXPECT_GT(chart["width"].get<int>(), 200) << chart.dump();
+  }
+  const nlohmann::json layout = body_check(dom.output, "data-layout-check");
+  ASSERT_TRUE(layout.is_object());
+  EXPECT_EQ(layout["overflow"].get<int>(), 0) << "a horizontal scrollbar: " << layout.dump();
+  EXPECT_EQ(layout["ids"], layout["unique_ids"]) << layout.dump();
+  EXPECT_THAT(dom.output, HasSubstr("<td>merged from 2 shards</td>"));
+  EXPECT_THAT(dom.output, HasSubstr("<td>one process</td>"));
+  EXPECT_THAT(dom.output, HasSubstr("<td>shard 1 of 2</td>"));
+  // And a screenshot, kept next to the build for people to look at.
+  const std::string png = std::string(PERFGATE_BINARY_DIR) + "/report-screenshot.png";
+  auto shot = browser;
+  shot.insert(shot.end(), {"--screenshot=" + png, "file://" + html});
+  const auto taken = testing::run_program(shot, {}, std::chrono::seconds(60));
+  ASSERT_EQ(taken.exit_code, 0) << taken.output;
+  std::ifstream in(png, std::ios::binary);
+  std::string head(8, '\0');
+  in.read(head.data(), 8);
+  EXPECT_EQ(head, "\x89PNG\r\n\x1a\n");
+  EXPECT_GT(fs::file_size(png), 50'000u);  // a blank page is a few kilobytes
 }
 
 // Debian's prometheus-pushgateway on a free port, for the life of the object, keeping what it is

@@ -20,8 +20,8 @@ using metrics::ErrorKind;
 // Users whose operations finish at once (posted), or never until cancelled.
 class InstantWorkload : public Workload {
  public:
-  explicit InstantWorkload(bool hang = false, bool with_start = false)
-      : hang_(hang), with_start_(with_start) {}
+  explicit InstantWorkload(bool hang = false, bool with_start = false, bool fail_odd = false)
+      : hang_(hang), with_start_(with_start), fail_odd_(fail_odd) {}
   std::string tag_key() const override { return "behaviour"; }
   std::vector<std::string> tag_values() const override { return {"even", "odd", "start"}; }
 
@@ -53,7 +53,8 @@ class InstantWorkload : public Workload {
         return;
       }
       const auto tag = static_cast<std::uint16_t>(n_++ % 2);
-      boost::asio::post(ctx_.io, [done, tag] { done({.tag = tag}); });
+      const ErrorKind error = w_.fail_odd_ && tag == 1 ? ErrorKind::kStatus5xx : ErrorKind::kNone;
+      boost::asio::post(ctx_.io, [done, tag, error] { done({.error = error, .tag = tag}); });
     }
     void stop(Completion done) override {
       ++w_.stops;
@@ -73,6 +74,7 @@ class InstantWorkload : public Workload {
 
   bool hang_;
   bool with_start_;
+  bool fail_odd_;
 };
 
 // Users whose operations succeed after a fixed latency (a timer: the thread stays free).
@@ -140,6 +142,22 @@ TEST(ClosedLoopExecutorTest, RunsExactlyTheIterationBudget) {
   EXPECT_EQ(h[id("latency{behaviour:even}")].count() + h[id("latency{behaviour:odd}")].count(),
             1000u);
   EXPECT_FALSE(outcome.interrupted);
+}
+
+// A behaviour's failures are counted under its tag (failed{behaviour:odd}), so reports can show
+// them beside its latency, not only in the run's total.
+TEST(ClosedLoopExecutorTest, FailuresAreCountedPerTag) {
+  InstantWorkload workload(/*hang=*/false, /*with_start=*/false, /*fail_odd=*/true);
+  LoadProfile p;
+  p.plan = StagePlan::constant(1, 60s);
+  p.iterations = 100;
+  p.threads = 1;
+  metrics::MetricSet set;
+  const auto result = metrics::collect(set, run(workload, p, set).recorder, 1);
+  EXPECT_EQ(result.failed, 50u);
+  EXPECT_EQ(result.counters.at("failed{behaviour:odd}"), 50u);
+  EXPECT_EQ(result.counters.at("failed{behaviour:even}"), 0u);
+  EXPECT_EQ(result.histograms.at("latency{behaviour:even}").count(), 50u);
 }
 
 TEST(ClosedLoopExecutorTest, StartAndStopEveryUser) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "perfgate/core/error.hpp"
@@ -92,6 +93,56 @@ TEST(HtmlReportTest, ShowsVerdictRulesChartsErrorsAndContextWithoutExternalResou
   EXPECT_LT(html.find("sustained_&lt;load&gt;"), html.find("example / health_check"));
 }
 
+// The y of each point of the chart titled `title`'s series `name`, as drawn.
+std::vector<double> drawn_ys(const std::string& html, const std::string& title,
+                             const std::string& name) {
+  const auto chart = html.find("aria-label=\"" + title + "\"");
+  const auto line = html.find("data-name=\"" + name + "\"", chart);
+  const auto begin = html.find("points=\"", html.find("data-points=", line) + 12) + 8;
+  std::istringstream in(html.substr(begin, html.find('"', begin) - begin));
+  std::vector<double> ys;
+  for (std::string xy; in >> xy;) ys.push_back(std::stod(xy.substr(xy.find(',') + 1)));
+  return ys;
+}
+
+// A plain run, the same run merged from 2 shards, and the plain run again: each has its own id,
+// and the index says where each came from.
+TEST(HtmlReportTest, RunsOfOneScenarioHaveTheirOwnIdsAndOrigins) {
+  auto plain = failed_run();
+  auto merged = plain;
+  merged.context["merged_shards"] = 2;
+  const std::string html = html_report({plain, merged, plain});
+  std::set<std::string> ids;
+  std::size_t count = 0;
+  for (auto at = html.find(" id=\""); at != std::string::npos; at = html.find(" id=\"", at + 1)) {
+    ids.insert(html.substr(at + 5, html.find('"', at + 5) - at - 5));
+    ++count;
+  }
+  EXPECT_EQ(count, 3u);
+  EXPECT_EQ(ids.size(), 3u) << "ids repeat";
+  for (const auto& id : ids) EXPECT_THAT(html, HasSubstr("href=\"#" + id + "\""));
+  EXPECT_THAT(html, HasSubstr("<td>merged from 2 shards</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>one process</td>"));
+}
+
+// The last second of a 3.2 s run holds 0.2 s of operations: it is not drawn as a collapse.
+TEST(HtmlReportTest, APartialLastSecondIsNotDrawnAsACollapse) {
+  auto r = failed_run();
+  r.duration_s = 3.2;
+  metrics::SeriesPoint tail;
+  tail.second = 3;
+  tail.completed = 66;  // 0.2 s at 333/s
+  r.series.push_back(tail);
+  const std::string html = html_report({r});
+  const auto ys = drawn_ys(html, "Throughput per second", "completed/s");
+  ASSERT_EQ(ys.size(), 3u) << "the 0.2 s tail is drawn";
+  EXPECT_EQ(ys.back(), ys.front());
+  r.duration_s = 3.8;  // most of a second: drawn at its rate, 66 / 0.8 = 82.5/s
+  const auto more = drawn_ys(html_report({r}), "Throughput per second", "completed/s");
+  ASSERT_EQ(more.size(), 4u);
+  EXPECT_GT(more.back(), more.front()) << "a lower rate is drawn lower (larger y)";
+}
+
 TEST(CsvReportTest, WritesLocustColumnsAndFigures) {
   const std::string stats = stats_csv({failed_run()});
   std::istringstream lines(stats);
@@ -115,6 +166,14 @@ TEST(CsvReportTest, WritesLocustColumnsAndFigures) {
   EXPECT_THAT(history,
               HasSubstr("\n1700000001,0,latency,concurrent_users/sustained_<load>,336,3,"));
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 4);  // header + 3 seconds
+}
+
+// A behaviour's row counts its failures (the executor's failed{behaviour:x}), not 0.
+TEST(CsvReportTest, BehaviourRowsCountTheirFailures) {
+  auto r = failed_run();
+  r.counters["failed{behaviour:read}"] = 3;
+  EXPECT_THAT(stats_csv({r}),
+              HasSubstr("\nlatency{behaviour:read},concurrent_users/sustained_<load>,1003,3,"));
 }
 
 TEST(CsvReportTest, QuotesNamesHoldingCommas) {
