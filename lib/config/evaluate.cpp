@@ -1,6 +1,8 @@
 // evaluate.cpp - Judging a RunResult against its scenario's rules.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "perfgate/config/thresholds.hpp"
 #include "perfgate/core/units.hpp"
 
@@ -73,6 +75,38 @@ std::vector<std::string> keys_for(const std::string& metric, const metrics::RunR
   }
   if (keys.empty()) keys.push_back(metric);
   return keys;
+}
+
+std::string UnmatchedSelector::where() const {
+  return fmt::format("{}: {}: {}", scenario->file, rule->json_path, why);
+}
+
+std::vector<UnmatchedSelector> unmatched_selectors(const ScenarioConfig& scenario,
+                                                   const DeclaredTags& tags) {
+  std::vector<UnmatchedSelector> out;
+  for (const Rule& rule : scenario.rules) {
+    const std::string_view key = rule.metric;
+    const auto open = key.find('{');
+    const auto colon = key.find(':', open);
+    if (open == std::string_view::npos || colon == std::string_view::npos || !key.ends_with('}'))
+      continue;
+    const std::string_view tag = key.substr(open + 1, colon - open - 1);
+    const std::string_view value = key.substr(colon + 1, key.size() - colon - 2);
+    const auto declared = tags.find(tag);
+    if (declared == tags.end()) continue;
+    const std::vector<std::string>& values = declared->second;
+    if (value == "*" ? !values.empty()
+                     : std::find(values.begin(), values.end(), value) != values.end())
+      continue;
+    std::string there;
+    for (const std::string& v : values) there += (there.empty() ? "" : ", ") + v;
+    out.push_back({&rule,
+                   values.empty()
+                       ? fmt::format("matches nothing: this run records no '{}' tag", tag)
+                       : fmt::format("matches nothing: '{}' is one of {}", tag, there),
+                   &scenario});
+  }
+  return out;
 }
 
 void evaluate(const ScenarioConfig& scenario, metrics::RunResult& result) {

@@ -213,7 +213,7 @@ void parse_load(const Node& node, ScenarioConfig& sc) {
        "start_rate",      "duration",      "iterations", "think_time",  "spacing",
        "max_in_flight",   "graceful_stop", "threads",    "seed",        "connect_timeout",
        "request_timeout", "prestart",      "when_busy",  "timer_slack", "max_rate",
-       "step_duration",   "precision",     "max_steps",  "cooldown"});
+       "step_duration",   "precision",     "max_steps",  "cooldown",    "setup_timeout"});
   load::LoadProfile& lp = sc.load;
   constexpr const char* kExecutors = "\"closed_loop\", \"open_loop\" or \"capacity\"";
   if (!node.has("executor")) node.fail(fmt::format("expected \"executor\": {}", kExecutors));
@@ -335,6 +335,13 @@ void parse_executor_settings(const Node& node, ScenarioConfig& sc, bool open) {
     if (!node.child("prestart").value().is_boolean())
       node.child("prestart").fail("expected true or false");
     lp.prestart = node.child("prestart").value().get<bool>();
+  }
+  if (node.has("setup_timeout")) {
+    if (!lp.prestart)
+      node.child("setup_timeout").fail("setup_timeout applies with \"prestart\": true");
+    lp.setup_timeout = node.child("setup_timeout").duration("a duration like \"5s\"");
+    if (lp.setup_timeout.count() <= 0)
+      node.child("setup_timeout").fail("expected a duration above 0");
   }
   if (node.has("timer_slack")) {
     if (!open) node.child("timer_slack").fail("timer_slack applies to open_loop only");

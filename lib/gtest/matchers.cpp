@@ -1,7 +1,5 @@
-// matchers.cpp - MeetsThresholds and how a RunResult prints.
+// matchers.cpp - EXPECT_MEETS_THRESHOLDS and how a RunResult prints.
 #include "perfgate/gtest/matchers.hpp"
-
-#include <fmt/format.h>
 
 #include "perfgate/report/console.hpp"
 
@@ -17,18 +15,10 @@ void PrintTo(const RunResult& r, std::ostream* os) {
 
 namespace perfgate::gtest {
 
-bool ThresholdsMatcher::MatchAndExplain(const metrics::RunResult& r, std::ostream* os) const {
-  if (r.passed) return true;
-  if (os) *os << "which failed:" << report::describe_failures(r);
-  return false;
-}
-
-void ThresholdsMatcher::DescribeTo(std::ostream* os) const {
-  *os << "meets every gating threshold of its table";
-}
-
-void ThresholdsMatcher::DescribeNegationTo(std::ostream* os) const {
-  *os << "fails some gating threshold of its table";
+::testing::AssertionResult meets_thresholds(const char*, const metrics::RunResult& r) {
+  if (r.passed) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << r.suite << '/' << r.scenario << " failed:" << report::describe_failures(r);
 }
 
 }  // namespace perfgate::gtest

@@ -206,6 +206,7 @@ struct Measurement {
   metrics::RunResult result;
   std::vector<double> stage_steady_seconds;
   bool ran = false;  // false when a stop was asked for before it began
+  std::optional<load::SetUpOutcome> setup;
 };
 
 Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
@@ -240,6 +241,13 @@ Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
     r.interrupted = outcome.interrupted;
     m.stage_steady_seconds = outcome.stage_steady_seconds;
     m.ran = true;
+    m.setup = outcome.setup;
+    if (const auto& su = outcome.setup) {
+      std::cout << fmt::format("set-up: {} of {} slots started in {:.1f} s{}{}\n", su->started,
+                               su->slots, su->seconds,
+                               su->failed ? fmt::format(", {} failed", su->failed) : "",
+                               su->cut ? " (setup_timeout reached: the rest were cut)" : "");
+    }
     add_derived_rates(r, m.stage_steady_seconds);
     sampler.add_session_memory(r, outcome.peak_sessions);
     if (limit) {
@@ -260,6 +268,13 @@ Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
   r.profile = sc.profile;
   r.shard = {static_cast<int>(profile.shard.index), static_cast<int>(profile.shard.count)};
   r.context = run_context(s, sc);
+  if (m.setup) {
+    r.context["setup"] = {{"seconds", m.setup->seconds},
+                          {"slots", m.setup->slots},
+                          {"started", m.setup->started},
+                          {"failed", m.setup->failed},
+                          {"cut", m.setup->cut}};
+  }
   return m;
 }
 
@@ -454,6 +469,34 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
   load::LoadProfile profile = sc.load;
   profile.shard = s.settings.shard;
   if (hooks.adjust_load) hooks.adjust_load(profile);
+
+  // A rule whose tag selector can match nothing would only say "no samples" after the whole
+  // load: say so before any is sent.
+  config::DeclaredTags tags;
+  if (const std::string key = workload.tag_key(); !key.empty()) tags[key] = workload.tag_values();
+  auto& stages = tags["stage"];
+  if (const std::size_t n = profile.plan.stages().size(); n > 1) {
+    for (std::size_t i = 1; i <= n; ++i) stages.push_back(std::to_string(i));
+  }
+  if (const auto unmatched = config::unmatched_selectors(sc, tags); !unmatched.empty()) {
+    metrics::RunResult r;
+    r.suite = sc.suite;
+    r.scenario = sc.name;
+    r.profile = sc.profile;
+    for (const config::UnmatchedSelector& u : unmatched) {
+      metrics::ThresholdOutcome o;
+      o.metric = u.rule->metric;
+      o.statistic = u.rule->statistic.text;
+      o.comparison = u.rule->direction == metrics::Direction::kAtMost ? "<=" : ">=";
+      o.limit = u.rule->limits.at(sc.gate);
+      o.tier = "none";
+      o.note = u.why + " (no load was sent)";
+      r.thresholds.push_back(std::move(o));
+      std::cout << "perfgate: " << u.where() << '\n';
+    }
+    std::cout << std::flush;
+    return r;
+  }
 
   Measurement m;
   if (profile.kind == load::ExecutorKind::kCapacity) {

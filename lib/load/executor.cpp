@@ -30,7 +30,6 @@ constexpr auto kControllerTick = std::chrono::milliseconds(10);
 constexpr auto kSessionSampleEvery = std::chrono::milliseconds(100);
 constexpr auto kStartRetryDelay = std::chrono::milliseconds(100);
 constexpr auto kCancelGrace = std::chrono::seconds(5);
-constexpr auto kPrestartTimeout = std::chrono::seconds(60);
 constexpr std::size_t kMaxWaiting = 1'000'000;  // per worker: beyond this, arrivals are dropped
 
 struct Ids {
@@ -103,7 +102,8 @@ struct Shared {
   std::atomic<std::uint64_t> live_users{0};
   std::atomic<std::uint64_t> sessions_open{0};
   std::atomic<std::uint32_t> workers_done{0};  // open loop: workers whose schedule ended
-  std::atomic<std::uint64_t> prestarted{0};    // open loop with prestart: slots started
+  std::atomic<std::uint64_t> prestarted{0};    // open loop with prestart: slots whose start ended
+  std::atomic<std::uint64_t> prestart_failed{0};  // ...and of those, the ones that failed
   // When the controller ended the load (ns from origin): open-loop arrivals due before it that
   // a lagging worker has not started are counted as dropped.
   std::atomic<std::int64_t> load_ended_ns{INT64_MAX};
@@ -144,6 +144,10 @@ struct Worker {
   std::optional<ArrivalSchedule> arrivals;
   std::uint64_t arrivals_left = UINT64_MAX;
   std::uint64_t prestart_share = 0;  // slots this worker makes before the clock starts
+  // Set-up (prestart) failures, recorded as failed operations once the clock has started (a
+  // recorder counts time from the run's origin, which set-up precedes).
+  std::vector<OperationResult> setup_failures;
+  bool clock_started = false;
   asio::steady_timer arrival_timer;
   TimePoint next_arrival;
   std::thread thread;
@@ -434,13 +438,45 @@ struct Worker {
         if (r.error == ErrorKind::kNone && r.error_name == nullptr) {
           u.started = true;
           ++shared.sessions_open;
-        }  // else the slot tries again at its first arrival
+        } else if (r.counted) {  // the slot tries again at its first arrival
+          ++shared.prestart_failed;
+          if (clock_started) {
+            record_setup_failure(r);
+          } else {
+            setup_failures.push_back(r);
+          }
+        }
         {
           const std::lock_guard lock(shared.pool.mutex);
           shared.pool.free.push_back({this, &u});
         }
         ++shared.prestarted;
       });
+    }
+  }
+
+  // Set-up ran out of time: the starts still in flight are cut (and fail, as the target's
+  // failures: it did not answer in time).
+  void cancel_prestart() {
+    for (auto& u : users) {
+      if (u->busy && !u->started) u->user->cancel();
+    }
+  }
+
+  // The clock has started: set-up failures count as failed operations at its first moment.
+  void start_clock(TimePoint origin) {
+    recorder.reset_origin(origin);
+    clock_started = true;
+    for (const OperationResult& r : setup_failures) record_setup_failure(r);
+    setup_failures.clear();
+  }
+
+  void record_setup_failure(const OperationResult& r) {
+    if (r.tag < shared.ids.failed_by_tag.size()) recorder.add(shared.ids.failed_by_tag[r.tag]);
+    if (r.error_name != nullptr) {
+      recorder.operation_failed_as(shared.origin, r.error_name);
+    } else {
+      recorder.operation_finished(shared.origin, 0, r.error, false);
     }
   }
 
@@ -600,6 +636,7 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   }
   metrics::Recorder controller(set, shared.origin);
   const bool open = profile.open_loop();
+  SetUpOutcome setup;
   if (open) {
     if (profile.max_in_flight < shards) {
       throw std::invalid_argument("max_in_flight " + std::to_string(profile.max_in_flight) +
@@ -630,21 +667,52 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
       Worker* wp = w.get();
       asio::post(w->io, [wp] { wp->prestart_slots(); });
     }
-    const TimePoint deadline = SteadyClock::now() + kPrestartTimeout;
-    while (shared.prestarted.load() < slots && SteadyClock::now() < deadline &&
-           !(options.stop_requested && options.stop_requested->load())) {
+    // Set-up has its own deadline (the table's setup_timeout): a target that accepts
+    // connections and never answers is not waited on for a request timeout per slot.
+    const TimePoint began = SteadyClock::now();
+    const TimePoint deadline = began + profile.setup_timeout;
+    TimePoint next_progress = began;  // at once, then every progress_every
+    const auto stopped = [&] { return options.stop_requested && options.stop_requested->load(); };
+    while (shared.prestarted.load() < slots && SteadyClock::now() < deadline && !stopped()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (options.on_progress && SteadyClock::now() >= next_progress) {
+        Progress p;
+        p.elapsed = SteadyClock::now() - began;
+        p.total = profile.setup_timeout;
+        p.setup = Progress::SetUp{shared.prestarted.load() - shared.prestart_failed.load(),
+                                  shared.prestart_failed.load(), slots};
+        options.on_progress(p);
+        next_progress += options.progress_every;
+      }
     }
+    if (shared.prestarted.load() < slots) {
+      for (auto& w : workers) {
+        Worker* wp = w.get();
+        asio::post(w->io, [wp] { wp->cancel_prestart(); });
+      }
+      const TimePoint cancel_deadline = SteadyClock::now() + kCancelGrace;
+      while (shared.prestarted.load() < slots && SteadyClock::now() < cancel_deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+    setup.seconds = std::chrono::duration<double>(SteadyClock::now() - began).count();
+    setup.slots = slots;
+    setup.failed = shared.prestart_failed.load();
+    setup.started = shared.prestarted.load() - setup.failed;
+    setup.cut = SteadyClock::now() >= deadline;
     shared.origin = SteadyClock::now() + std::chrono::milliseconds(20);
     controller.reset_origin(shared.origin);
+    // Not one slot could start: the measured part would only wait on the same target again.
+    if (setup.started == 0 && slots > 0 && !stopped()) shared.ending = true;
   }
+  const bool measure = !shared.ending.load();  // false when set-up started no slot
   if (open) {
     for (auto& w : workers) {
       Worker* wp = w.get();
       const TimePoint origin = shared.origin;
-      asio::post(w->io, [wp, origin] {
-        wp->recorder.reset_origin(origin);
-        wp->advance();
+      asio::post(w->io, [wp, origin, measure] {
+        wp->start_clock(origin);
+        if (measure) wp->advance();
       });
     }
   }
@@ -727,8 +795,9 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   const TimePoint end_of_load = SteadyClock::now();
 
   // ---- stop: graceful, then cancel ----
-  shared.load_ended_ns =
-      std::min<std::int64_t>((end_of_load - shared.origin).count(), profile.plan.total().count());
+  shared.load_ended_ns = measure ? std::min<std::int64_t>((end_of_load - shared.origin).count(),
+                                                          profile.plan.total().count())
+                                 : -1;  // no arrival was due: none is overdue
   shared.ending = true;
   for (auto& w : workers) {
     Worker* wp = w.get();
@@ -764,6 +833,7 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
 
   ExecutorOutcome outcome(std::move(controller));
   outcome.interrupted = interrupted;
+  if (open && profile.prestart) outcome.setup = setup;
   outcome.peak_sessions = peak_sessions;
   for (auto& w : workers) outcome.recorder.merge(w->recorder);
   // The load window: the plan's up to where the load ended, or, when the iteration budget

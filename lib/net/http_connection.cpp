@@ -17,6 +17,7 @@
 #include "perfgate/core/clock.hpp"
 #include "perfgate/core/error.hpp"
 #include "perfgate/net/response_reader.hpp"
+#include "perfgate/net/socket_error.hpp"
 
 namespace perfgate::net {
 
@@ -215,8 +216,7 @@ struct Connection::State : std::enable_shared_from_this<Connection::State> {
 
   void on_connect(error_code ec) {
     if (ec) {
-      return fail(ec == asio::error::connection_refused ? ErrorKind::kRefused : ErrorKind::kOther,
-                  ec.message(), false, ec);
+      return fail(connect_error_kind(ec), ec.message(), false, ec);
     }
     exchange.connect = SteadyClock::now() - step_start;
     error_code ignored;

@@ -18,6 +18,11 @@ std::string ProgressLine::format(const std::string& name, const load::Progress& 
   const auto seconds = [](std::chrono::nanoseconds d) {
     return std::chrono::duration<double>(d).count();
   };
+  if (p.setup) {
+    return fmt::format("[{}] set-up {:.0f}s/{:.0f}s  {} of {} started  {} failed", name,
+                       seconds(p.elapsed), seconds(p.total), p.setup->started, p.setup->slots,
+                       p.setup->failed);
+  }
   std::string text = fmt::format(
       "[{}] {:.0f}s/{:.0f}s  {} ops  {:.1f}/s  p95 {}  errors {}", name, seconds(p.elapsed),
       seconds(p.total), p.attempted, p.completed_per_s,
@@ -40,6 +45,10 @@ void ProgressLine::update(const load::Progress& p) {
     if (text.size() < shown_width_) out_ << std::string(shown_width_ - text.size(), ' ');
     shown_width_ = text.size();
     out_ << std::flush;
+  } else if (p.setup) {
+    // Set-up is short (setup_timeout): say once that it is under way.
+    if (!setup_shown_) out_ << text << '\n' << std::flush;
+    setup_shown_ = true;
   } else if (p.elapsed >= next_plain_) {
     out_ << text << '\n' << std::flush;
     while (next_plain_ <= p.elapsed) next_plain_ += plain_every_;

@@ -15,6 +15,8 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <list>
 
+#include "perfgate/net/socket_error.hpp"
+
 namespace perfgate::ws {
 
 namespace asio = boost::asio;
@@ -134,9 +136,8 @@ class Impl final : public Session::Core, public std::enable_shared_from_this<Imp
   void on_tcp(error_code ec) {
     if (aborted_) return;
     if (ec) {
-      const ErrorKind kind = ec == beast::error::timeout             ? ErrorKind::kTimeout
-                             : ec == asio::error::connection_refused ? ErrorKind::kRefused
-                                                                     : ErrorKind::kOther;
+      const ErrorKind kind =
+          ec == beast::error::timeout ? ErrorKind::kTimeout : net::connect_error_kind(ec);
       return finish_connect({kind, nullptr, ec.message()});
     }
     error_code ignored;

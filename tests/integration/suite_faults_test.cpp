@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <numeric>
+#include <sstream>
 #include <thread>
 
 #include "perfgate/report/results_file.hpp"
@@ -110,6 +111,87 @@ TEST_F(SuiteFaultsTest, StalledTargetTimesOutAndTheRunEndsOnTime) {
   ASSERT_TRUE(r.errors.count("timeout")) << result.output;
   EXPECT_EQ(r.errors.at("timeout"), r.failed);
   EXPECT_GE(r.failed, 4u * 5) << "each of 4 users times out about every 0.5s for 3s";
+}
+
+// Prestarted slots log in to a target that accepts connections and never answers: set-up ends
+// at its setup_timeout (not a 10 s request timeout per login), its failures count, and with no
+// slot started the measured part does not run (it took 20.6 s for a 5 s scenario before).
+TEST_F(SuiteFaultsTest, StalledSetUpEndsAtItsDeadlineAndCountsItsFailures) {
+  testing::ScriptedServer silent("", testing::ScriptedServer::After::kStall);
+  write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
+      "sustained_load": {
+        "load": { "ci": { "executor": "open_loop", "rate": "50/s", "duration": "5s",
+                          "max_in_flight": 8, "prestart": true, "setup_timeout": "1s" } },
+        "thresholds": { "error_rate": { "rate": { "acceptable": "1%" } } } } } })j");
+  const auto started = Clock::now();
+  const auto result = run_users({{"PERFGATE_TARGET_HTTP", silent.url()}});
+  const auto took = Clock::now() - started;
+
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_LT(took, 5s) << "1 s of set-up, and no 5 s of load against a target that cannot log in";
+  EXPECT_NE(result.output.find("set-up 0s/1s  0 of 8 started"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("set-up: 0 of 8 slots started in 1."), std::string::npos)
+      << result.output;
+  const metrics::RunResult r = report::read_results(results_file("sustained_load"));
+  EXPECT_EQ(r.context["setup"]["failed"], 8);
+  EXPECT_EQ(r.context["setup"]["cut"], true);
+  EXPECT_EQ(r.attempted, 8u) << "the failed logins, and no arrival";
+  EXPECT_EQ(r.errors.at("timeout"), 8u);
+  EXPECT_FALSE(r.interrupted);
+}
+
+// A selector no run of the scenario can match is reported before any load, naming the table's
+// file, the rule's JSON path and the tags there are (it was "no samples" after the whole load).
+TEST_F(SuiteFaultsTest, ASelectorThatMatchesNothingFailsBeforeAnyLoad) {
+  testing::ReferenceService service;
+  write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
+      "sustained_load": {
+        "load": { "ci": { "executor": "closed_loop", "users": 2, "duration": "30s" } },
+        "thresholds": { "latency{behaviour:nonexistent}": { "p(95)": { "acceptable": "1s" } } } } } })j");
+  const auto started = Clock::now();
+  const auto result = run_users({{"PERFGATE_TARGET_HTTP", service.url()}});
+  EXPECT_LT(Clock::now() - started, 20s) << "no 30 s of load";
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("concurrent_users.json: /scenarios/sustained_load/thresholds/"
+                               "latency{behaviour:nonexistent}/p(95): matches nothing: "
+                               "'behaviour' is one of read_profile,"),
+            std::string::npos)
+      << result.output;
+  EXPECT_EQ(service.metrics().find("perfgate_reference_requests_total{route=\"/users/"),
+            std::string::npos)
+      << "load was sent";
+  EXPECT_FALSE(fs::exists(results_file("sustained_load")));
+}
+
+// What a CI page shows of a failed scenario: the JUnit failure message is the verdict (the
+// failing rule, its figure, limit and samples), with a source path relative to the repository
+// and no GoogleTest matcher noise.
+TEST_F(SuiteFaultsTest, TheJUnitFailureMessageNamesTheFailedRule) {
+  testing::ReferenceService service;
+  write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
+      "sustained_load": {
+        "load": { "ci": { "executor": "closed_loop", "users": 2, "duration": "1s" } },
+        "thresholds": { "latency": { "p(95)": { "acceptable": "1us" } } } } } })j");
+  const std::string xml = dir_ + "/users.junit.xml";
+  const auto result = testing::run_program(
+      {PERFGATE_USERS_SUITE_BIN, "--gtest_filter=*SustainedLoad*", "--gtest_output=xml:" + xml},
+      suite_environment({{"PERFGATE_TARGET_HTTP", service.url()}}));
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  std::stringstream junit;
+  junit << std::ifstream(xml).rdbuf();
+  const std::string text = junit.str();
+  const auto at = text.find("<failure message=\"");
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::string message = text.substr(at, text.find('"', at + 18) - at);
+  EXPECT_NE(message.find("concurrent_users/sustained_load failed:&#x0A;  latency p(95) = "),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("limit &lt;= 1.0us (tier none, "), std::string::npos) << message;
+  EXPECT_EQ(message.find("of type"), std::string::npos) << message;
+  EXPECT_EQ(message.find(PERFGATE_SOURCE_DIR), std::string::npos) << message;
+  EXPECT_NE(message.find("\"tests/performance/concurrent_users/concurrent_users_suite.cpp:"),
+            std::string::npos)
+      << message;
 }
 
 class SuiteSignalTest : public SuiteFaultsTest, public ::testing::WithParamInterface<int> {};

@@ -13,7 +13,6 @@
 namespace perfgate::suites::ai_response_time {
 namespace {
 
-using gtest::MeetsThresholds;
 using http::RequestSpec;
 
 const llm::PromptSet& prompts() {
@@ -82,42 +81,38 @@ TEST_F(AiResponseTime, SingleRequest) {
   flow.behaviours = {{"analysis", 1, {RequestSpec::post("/analyze/text").json(analysis.dump())}},
                      {"completion", 1, {complete}}};
   http::FlowWorkload workload(url("ai"), client_options("single_request", "ai"), flow);
-  EXPECT_THAT(run("single_request", workload), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run("single_request", workload));
 }
 
 // N users streaming completions at once: latency and errors as concurrency queues requests.
 TEST_F(AiResponseTime, ConcurrentRequests) {
-  EXPECT_THAT(run_completions("concurrent_requests"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_completions("concurrent_requests"));
 }
 
 // An open-loop arrival rate: achieved requests/s and output tokens/s.
-TEST_F(AiResponseTime, Throughput) {
-  EXPECT_THAT(run_completions("throughput"), MeetsThresholds());
-}
+TEST_F(AiResponseTime, Throughput) { EXPECT_MEETS_THRESHOLDS(run_completions("throughput")); }
 
 // Long prompts and long answers: e2e and time per output token.
-TEST_F(AiResponseTime, ComplexQuery) {
-  EXPECT_THAT(run_completions("complex_query"), MeetsThresholds());
-}
+TEST_F(AiResponseTime, ComplexQuery) { EXPECT_MEETS_THRESHOLDS(run_completions("complex_query")); }
 
 // Batches of texts to analyse: per-batch latency and cost per item.
 TEST_F(AiResponseTime, BatchProcessing) {
-  EXPECT_THAT(run_analysis("batch_processing"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_analysis("batch_processing"));
 }
 
 // Poisson arrivals of streamed chats: TTFT, ITL, TPOT, e2e and goodput against the SLOs.
 TEST_F(AiResponseTime, StreamingChat) {
-  EXPECT_THAT(run_completions("streaming_chat"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_completions("streaming_chat"));
 }
 
 // The highest arrival rate of streamed chats at which every threshold holds (nightly: a capacity
 // search; ci: one run at a fixed rate).
-TEST_F(AiResponseTime, Capacity) { EXPECT_THAT(run_completions("capacity"), MeetsThresholds()); }
+TEST_F(AiResponseTime, Capacity) { EXPECT_MEETS_THRESHOLDS(run_completions("capacity")); }
 
 // Requests moving between models: the first request after a move against warm ones. Last, as
 // it leaves the server with other models loaded than the scenarios above use.
 TEST_F(AiResponseTime, ModelSwitching) {
-  EXPECT_THAT(run_completions("model_switching"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_completions("model_switching"));
 }
 
 }  // namespace

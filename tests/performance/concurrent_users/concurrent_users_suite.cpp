@@ -7,8 +7,6 @@
 namespace perfgate::suites::concurrent_users {
 namespace {
 
-using gtest::MeetsThresholds;
-
 class ConcurrentUsers : public gtest::SuiteTest {
  protected:
   metrics::RunResult run_flow(const std::string& scenario, const http::Flow& flow) {
@@ -19,28 +17,28 @@ class ConcurrentUsers : public gtest::SuiteTest {
 
 // Users are added step by step; the p95 of every stage stays within bounds.
 TEST_F(ConcurrentUsers, GradualRampUp) {
-  EXPECT_THAT(run_flow("gradual_ramp_up", browsing_user()), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_flow("gradual_ramp_up", browsing_user()));
 }
 
 // A constant population for the whole run: latency, error rate and throughput.
 TEST_F(ConcurrentUsers, SustainedLoad) {
-  EXPECT_THAT(run_flow("sustained_load", browsing_user()), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_flow("sustained_load", browsing_user()));
 }
 
 // The profile's peak population, every user logged in and holding its session.
 TEST_F(ConcurrentUsers, PeakUsers) {
-  EXPECT_THAT(run_flow("peak_users", browsing_user()), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_flow("peak_users", browsing_user()));
 }
 
 // Login, token, profile reads and updates, logout; revoked, expired and invalid tokens must be
 // refused (auth_rejection_rate).
 TEST_F(ConcurrentUsers, SessionManagement) {
-  EXPECT_THAT(run_flow("session_management", session_lifecycle_user()), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_flow("session_management", session_lifecycle_user()));
 }
 
 // Behaviours by weight with think time, each with its own latency figures.
 TEST_F(ConcurrentUsers, WeightedBehaviour) {
-  EXPECT_THAT(run_flow("weighted_behaviour", weighted_user()), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_flow("weighted_behaviour", weighted_user()));
 }
 
 // CPU and memory of the target and of perfgate itself while under load.
@@ -49,18 +47,18 @@ TEST_F(ConcurrentUsers, ResourceUsage) {
     GTEST_SKIP() << "target_cpu and target_rss need a target on this machine with a known pid "
                     "(the reference service started by ctest has one)";
   }
-  EXPECT_THAT(run_flow("resource_usage", browsing_user()), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_flow("resource_usage", browsing_user()));
 }
 
 // A sudden spike of users, then back to normal: how long until p95 is back under its limit.
 // The highest arrival rate of browsing requests at which every threshold holds (nightly: a
 // capacity search; ci: one open-loop run at a rate the target must take).
 TEST_F(ConcurrentUsers, Capacity) {
-  EXPECT_THAT(run_flow("capacity", browsing_user()), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_flow("capacity", browsing_user()));
 }
 
 TEST_F(ConcurrentUsers, SpikeRecovery) {
-  EXPECT_THAT(run_flow("spike_recovery", browsing_user()), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_flow("spike_recovery", browsing_user()));
 }
 
 }  // namespace

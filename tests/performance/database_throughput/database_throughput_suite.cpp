@@ -16,7 +16,6 @@
 namespace perfgate::suites::database_throughput {
 namespace {
 
-using gtest::MeetsThresholds;
 using http::RequestSpec;
 
 std::string scripts_dir() {
@@ -55,17 +54,17 @@ class DatabaseThroughput : public gtest::SuiteTest {
 
 // Single-row INSERTs: TPS and transaction latency.
 TEST_F(DatabaseThroughput, WriteThroughput) {
-  EXPECT_THAT(run_transactions("write_throughput"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_transactions("write_throughput"));
 }
 
 // Point SELECTs by primary key: TPS and latency.
 TEST_F(DatabaseThroughput, ReadThroughput) {
-  EXPECT_THAT(run_transactions("read_throughput"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_transactions("read_throughput"));
 }
 
 // A TPC-B-like read/write mix by weights.
 TEST_F(DatabaseThroughput, MixedOperations) {
-  EXPECT_THAT(run_transactions("mixed_operations"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_transactions("mixed_operations"));
 }
 
 // 1, 2, 4, ... clients: TPS per level, and the level after which adding clients stops paying
@@ -90,14 +89,12 @@ TEST_F(DatabaseThroughput, ConcurrentConnections) {
     }
     r.counters["scaling_stops_at_clients"] = stops_at != 0 ? stops_at : previous_clients;
   };
-  EXPECT_THAT(run_transactions("concurrent_connections", hooks), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_transactions("concurrent_connections", hooks));
 }
 
 // The highest arrival rate of the read/insert mix at which every threshold holds (nightly: a
 // capacity search; ci: one run at a fixed rate).
-TEST_F(DatabaseThroughput, Capacity) {
-  EXPECT_THAT(run_transactions("capacity"), MeetsThresholds());
-}
+TEST_F(DatabaseThroughput, Capacity) { EXPECT_MEETS_THRESHOLDS(run_transactions("capacity")); }
 
 // Open loop at a fixed fraction of the maximum TPS measured just before (pgbench -R): p99 latency
 // from the scheduled start, schedule lag, and transactions over the latency limit.
@@ -123,14 +120,14 @@ TEST_F(DatabaseThroughput, LatencyUnderLoad) {
   };
   hooks.load_note = {
       {"probe_tps", max_tps}, {"probe_clients", options.probe.clients}, {"rate_per_s", rate}};
-  EXPECT_THAT(run_transactions("latency_under_load", hooks), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_transactions("latency_under_load", hooks));
 }
 
 // COPY and multi-row INSERT of large batches: rows/s each.
 TEST_F(DatabaseThroughput, BulkOperations) {
   const auto options = config::parse_workload(scenario("bulk_operations"), pg::parse_bulk_options);
   pg::BulkWorkload workload(target("pg").url, options);
-  EXPECT_THAT(run("bulk_operations", workload), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run("bulk_operations", workload));
 }
 
 // The same reads and writes through the reference service's /data endpoints (backed by the same
@@ -153,7 +150,7 @@ TEST_F(DatabaseThroughput, ServicePath) {
                            .expect(201)
                            .capture("doc_id", "/id")}}};
   http::FlowWorkload workload(url("http"), client_options("service_path", "http"), flow);
-  EXPECT_THAT(run("service_path", workload), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run("service_path", workload));
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 
 namespace {
 
-using perfgate::gtest::MeetsThresholds;
 using perfgate::http::RequestSpec;
 
 class Example : public perfgate::gtest::SuiteTest {};
@@ -16,7 +15,7 @@ TEST_F(Example, HealthCheck) {
   perfgate::http::Flow flow;
   flow.behaviours = {{"health", 1, {RequestSpec::get("/health")}}};
   perfgate::http::FlowWorkload workload(url("http"), client_options("health_check", "http"), flow);
-  EXPECT_THAT(run("health_check", workload), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run("health_check", workload));
 }
 
 }  // namespace

@@ -8,8 +8,6 @@
 namespace perfgate::suites::realtime_connections {
 namespace {
 
-using gtest::MeetsThresholds;
-
 // The sessions this process opens in `sc`: its shard's users (closed loop) or slots (open loop).
 std::uint64_t local_sessions(const config::ScenarioConfig& sc, load::Shard shard) {
   const std::uint64_t whole =
@@ -39,37 +37,35 @@ class RealtimeConnections : public gtest::SuiteTest {
 
 // Open-loop connects per second: ws_connect (TCP + upgrade) percentiles and failures.
 TEST_F(RealtimeConnections, ConnectionRate) {
-  EXPECT_THAT(run_realtime("connection_rate"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_realtime("connection_rate"));
 }
 
 // Many messages through N connections, every echo accounted for.
 TEST_F(RealtimeConnections, MessageThroughput) {
-  EXPECT_THAT(run_realtime("message_throughput"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_realtime("message_throughput"));
 }
 
 // N sessions held for the duration with heartbeats: sessions_held >= N, no drops.
 TEST_F(RealtimeConnections, ConcurrentConnections) {
-  EXPECT_THAT(run_realtime("concurrent_connections"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_realtime("concurrent_connections"));
 }
 
 // Echoes at a fixed rate, timed from their intended start: ws_rtt percentiles.
 TEST_F(RealtimeConnections, MessageLatency) {
-  EXPECT_THAT(run_realtime("message_latency"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_realtime("message_latency"));
 }
 
 // The highest rate of echoed messages at which every threshold holds (nightly: a capacity
 // search; ci: one run at a fixed rate).
-TEST_F(RealtimeConnections, Capacity) { EXPECT_THAT(run_realtime("capacity"), MeetsThresholds()); }
+TEST_F(RealtimeConnections, Capacity) { EXPECT_MEETS_THRESHOLDS(run_realtime("capacity")); }
 
 // A long hold with heartbeats: uptime, drops, reconnections.
 TEST_F(RealtimeConnections, ConnectionStability) {
-  EXPECT_THAT(run_realtime("connection_stability"), MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(run_realtime("connection_stability"));
 }
 
 // One publisher, N subscribers in a room: latency per receipt, fan-out to the last one.
-TEST_F(RealtimeConnections, Broadcast) {
-  EXPECT_THAT(run_realtime("broadcast"), MeetsThresholds());
-}
+TEST_F(RealtimeConnections, Broadcast) { EXPECT_MEETS_THRESHOLDS(run_realtime("broadcast")); }
 
 // 50,000 sessions held with heartbeats, then broadcasts to all of them (label `stress`). Too
 // many for one process: ctest/realtime-stress.sh runs it as shards (--shard i/N) and judges the
@@ -81,7 +77,7 @@ TEST_F(RealtimeConnections, Stress50k) {
     EXPECT_EQ(r.failed, 0u) << "shard " << r.shard.index << " counted failures";
     return;
   }
-  EXPECT_THAT(r, MeetsThresholds());
+  EXPECT_MEETS_THRESHOLDS(r);
 }
 
 }  // namespace

@@ -256,7 +256,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "think_time, spacing, max_in_flight, graceful_stop, threads, seed, "
                   "connect_timeout, request_timeout, prestart, when_busy, timer_slack, max_rate, "
                   "step_duration, "
-                  "precision, max_steps, cooldown)"},
+                  "precision, max_steps, cooldown, setup_timeout)"},
         Malformed{"TimerSlackOnClosedLoop",
                   table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5,
                                        "duration": "10s", "timer_slack": "1ms" } })j"),
@@ -430,6 +430,32 @@ TEST(EvaluateTest, NamesTheBestTierAndPassesOnTheGate) {
   EXPECT_EQ(r.thresholds[3].metric, "throughput");
   EXPECT_EQ(r.thresholds[3].tier, "good");
   EXPECT_EQ(r.best_tier, "good");
+}
+
+// Selectors a run can never match are known before any load from the workload's declared tags.
+TEST(EvaluateTest, SelectorsThatMatchNothingAreFoundBeforeAnyLoad) {
+  std::string text = kGoodTable;
+  text.replace(text.find("\"error_rate\""), 0,
+               R"("latency{behaviour:nonexistent}": { "avg": { "acceptable": "1s" } },
+                  "latency{behaviour:read}": { "avg": { "acceptable": "1s" } },
+                  "latency{model:x}": { "avg": { "acceptable": "1s" } },
+                  )");
+  const ThresholdTable table = parse_table(text, "demo.json", "ci");
+  const ScenarioConfig& s = table.scenario("steady");
+  const DeclaredTags tags{{"behaviour", {"read", "start", "stop"}}, {"stage", {}}};
+  const auto unmatched = unmatched_selectors(s, tags);
+  ASSERT_EQ(unmatched.size(), 2u);  // behaviour:nonexistent, and stage:* of a one-stage plan
+  const auto& [stage, behaviour] = unmatched[0].rule->metric == "latency{stage:*}"
+                                       ? std::tie(unmatched[0], unmatched[1])
+                                       : std::tie(unmatched[1], unmatched[0]);
+  EXPECT_EQ(stage.rule->metric, "latency{stage:*}");
+  EXPECT_EQ(stage.why, "matches nothing: this run records no 'stage' tag");
+  EXPECT_EQ(behaviour.where(),
+            "demo.json: /scenarios/steady/thresholds/latency{behaviour:nonexistent}/avg: matches "
+            "nothing: 'behaviour' is one of read, start, stop");
+  // Undeclared keys (model here) are not judged; with two stages, stage:* matches.
+  const DeclaredTags staged{{"behaviour", {"read", "nonexistent"}}, {"stage", {"1", "2"}}};
+  EXPECT_TRUE(unmatched_selectors(s, staged).empty());
 }
 
 TEST(EvaluateTest, WildcardChecksEveryStageAndFailureSaysWhy) {

@@ -215,6 +215,78 @@ TEST(ClosedLoopExecutorTest, ShardsSplitUsersAndIterations) {
   EXPECT_EQ(iterations, 100u);
 }
 
+// Users whose start() (a login) never answers on odd slots (or on all, with `all_hang`) until
+// cancelled, when it fails as a timeout; even slots start at once. Operations succeed at once.
+class StallingStartWorkload : public Workload {
+ public:
+  explicit StallingStartWorkload(bool all_hang) : all_hang_(all_hang) {}
+  std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t index) override {
+    struct User : VirtualUser {
+      User(WorkerContext& ctx, bool hang) : ctx(ctx), timer(ctx.io), hang(hang) {}
+      void start(Completion done) override {
+        if (!hang) return boost::asio::post(ctx.io, [done] { done({}); });
+        timer.expires_after(1h);
+        timer.async_wait(
+            [done](boost::system::error_code) { done({.error = ErrorKind::kTimeout}); });
+      }
+      void iterate(Completion done) override {
+        boost::asio::post(ctx.io, [done] { done({}); });
+      }
+      void cancel() override { timer.cancel(); }
+      WorkerContext& ctx;
+      boost::asio::steady_timer timer;
+      bool hang;
+    };
+    return std::make_unique<User>(ctx, all_hang_ || index % 2 == 1);
+  }
+
+ private:
+  bool all_hang_;
+};
+
+// Set-up has its own deadline: starts that never answer are cut at setup_timeout and count as
+// failed operations; with no slot started, the measured part does not run at all.
+TEST(OpenLoopExecutorTest, SetUpEndsAtItsDeadlineAndCountsItsFailures) {
+  StallingStartWorkload workload(/*all_hang=*/true);
+  LoadProfile p = open_loop(10, 1s, 1, 4);
+  p.prestart = true;
+  p.setup_timeout = 100ms;
+  metrics::MetricSet set;
+  std::vector<Progress> shown;
+  RunOptions options;
+  options.progress_every = 20ms;
+  options.on_progress = [&](const Progress& pr) { shown.push_back(pr); };
+  const auto outcome = run(workload, p, set, options);
+  ASSERT_TRUE(outcome.setup.has_value());
+  EXPECT_EQ(outcome.setup->slots, 4u);
+  EXPECT_EQ(outcome.setup->started, 0u);
+  EXPECT_EQ(outcome.setup->failed, 4u);
+  EXPECT_TRUE(outcome.setup->cut);
+  // The 4 failed starts, and none of the 10 arrivals: the measured part was skipped.
+  EXPECT_EQ(outcome.recorder.attempted(), 4u);
+  EXPECT_EQ(outcome.recorder.errors()[static_cast<std::size_t>(ErrorKind::kTimeout)], 4u);
+  ASSERT_FALSE(shown.empty());
+  EXPECT_TRUE(shown.front().setup.has_value()) << "set-up shows progress";
+  EXPECT_EQ(shown.front().setup->slots, 4u);
+}
+
+// Some slots start: the run goes on with them, and the ones that could not count as failures.
+TEST(OpenLoopExecutorTest, ARunGoesOnWithTheSlotsThatStarted) {
+  StallingStartWorkload workload(/*all_hang=*/false);
+  LoadProfile p = open_loop(10, 1s, 1, 4);
+  p.prestart = true;
+  p.setup_timeout = 100ms;
+  p.iterations = 5;
+  p.graceful_stop = 100ms;  // an arrival that retries a hung start is cut, not failed
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  ASSERT_TRUE(outcome.setup.has_value());
+  EXPECT_EQ(outcome.setup->started, 2u);
+  EXPECT_EQ(outcome.setup->failed, 2u);
+  EXPECT_EQ(outcome.recorder.failed(), 2u);
+  EXPECT_GE(outcome.recorder.completed(), 1u);
+}
+
 TEST(OpenLoopExecutorTest, RunsTheIterationBudget) {
   InstantWorkload workload;
   LoadProfile p;

@@ -122,6 +122,25 @@ Measured measure(const Statistic& stat, const std::string& key, const metrics::R
 // The keys a rule's metric names in `run`: itself, or every key matching a "{tag:*}" wildcard.
 std::vector<std::string> keys_for(const std::string& metric, const metrics::RunResult& run);
 
+// What a workload will tag its metrics with, known before any load: tag key -> every value a run
+// records under it ("behaviour" -> its behaviours and start/stop; "stage" -> "1".."N" for a plan of
+// N > 1 stages).
+using DeclaredTags = std::map<std::string, std::vector<std::string>, std::less<>>;
+
+// The rules whose tag selector can match nothing in a run of `scenario` (a value, or "*", under a
+// declared key that holds no such value), each with why, and where() naming the table and the
+// rule's JSON path: "thresholds/users.json: /scenarios/sustained_load/thresholds/
+// latency{behaviour:nonexistent}/p(95): matches nothing: 'behaviour' is one of start,
+// read_profile, stop". Tag keys not in `tags` are not checked. A suite calls it before any load.
+struct UnmatchedSelector {
+  const Rule* rule;
+  std::string why;            // "matches nothing: 'behaviour' is one of start, read_profile, stop"
+  std::string where() const;  // "<file>: <json path>: <why>"
+  const ScenarioConfig* scenario;
+};
+std::vector<UnmatchedSelector> unmatched_selectors(const ScenarioConfig& scenario,
+                                                   const DeclaredTags& tags);
+
 // Judges `result` against `scenario`'s rules: fills result.thresholds, result.best_tier and
 // result.passed (false when any gating rule fails, samples < min_samples, or the run was
 // interrupted).

@@ -1,12 +1,18 @@
-// perfgate/gtest/matchers.hpp - GoogleTest matchers that assert a run against its threshold table.
+// perfgate/gtest/matchers.hpp - The GoogleTest assertion that judges a run against its table.
 //
-//   EXPECT_THAT(result, MeetsThresholds());
+//   EXPECT_MEETS_THRESHOLDS(run("sustained_load", workload));
 //
-// On failure the message lists every rule that failed: metric, statistic, measured value, limit,
-// the tier reached and the number of samples the figure rests on.
+// On failure the message is the verdict alone, one line per failed rule, e.g.
+//
+//   concurrent_users/sustained_load failed:
+//     latency p(95) = 350.00ms, limit <= 300.00ms (tier none, 1234 samples)
+//
+// which is what a CI page shows as the JUnit failure message (build/perf-results/<suite>.junit.xml,
+// one test case per scenario). An assertion rather than a gMock matcher: EXPECT_THAT would add
+// "Value of: ...", "Actual: ... (of type perfgate::metrics::RunResult)" around it.
 #pragma once
 
-#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <ostream>
 
@@ -19,16 +25,11 @@ void PrintTo(const RunResult& result, std::ostream* os);
 
 namespace perfgate::gtest {
 
-class ThresholdsMatcher {
- public:
-  using is_gtest_matcher = void;
-  bool MatchAndExplain(const metrics::RunResult& result, std::ostream* os) const;
-  void DescribeTo(std::ostream* os) const;
-  void DescribeNegationTo(std::ostream* os) const;
-};
-
-// Matches a RunResult whose evaluation passed (every gating rule met, enough samples, not
-// interrupted).
-inline ThresholdsMatcher MeetsThresholds() { return {}; }
+// Success when the run passed (every gating rule met, enough samples, not interrupted); else a
+// failure whose message names every failed rule. `expression` (the asserted code) is not shown.
+::testing::AssertionResult meets_thresholds(const char* expression, const metrics::RunResult& run);
 
 }  // namespace perfgate::gtest
+
+#define EXPECT_MEETS_THRESHOLDS(run) EXPECT_PRED_FORMAT1(::perfgate::gtest::meets_thresholds, run)
+#define ASSERT_MEETS_THRESHOLDS(run) ASSERT_PRED_FORMAT1(::perfgate::gtest::meets_thresholds, run)

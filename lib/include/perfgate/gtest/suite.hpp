@@ -7,7 +7,7 @@
 //   TEST_F(ConcurrentUsers, SustainedLoad) {
 //     http::FlowWorkload workload(url("http"), client_options("sustained_load", "http"),
 //                                 browsing_user());
-//     EXPECT_THAT(run("sustained_load", workload), MeetsThresholds());
+//     EXPECT_MEETS_THRESHOLDS(run("sustained_load", workload));
 //   }
 //
 // run() takes the load from the table for the active profile, runs it, evaluates the rules, writes

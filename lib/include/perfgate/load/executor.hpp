@@ -154,6 +154,10 @@ struct LoadProfile {
   // Open loop: start (open the session of) every slot before the clock starts, as pgbench
   // connects its clients first; otherwise slots start on first use, inside the measured run.
   bool prestart = false;
+  // How long prestart may take in all: then the starts still in flight are cut and fail (a
+  // target that accepts connections and never answers is not waited on per slot), and the run
+  // begins with the slots that started, or not at all when none did.
+  Nanos setup_timeout = std::chrono::seconds(5);
   WhenBusy when_busy = WhenBusy::kDrop;
   // Open loop: wake for an arrival up to this late, so that one wake-up starts every arrival
   // due by then. Each wake-up is a context switch (most of the generator's CPU at a fixed rate);
@@ -172,6 +176,16 @@ struct LoadProfile {
   bool open_loop() const { return kind != ExecutorKind::kClosedLoop; }
 };
 
+// How an open loop's prestart went. Its time is not the run's: duration_s and every rate count
+// from the clock's start, after set-up.
+struct SetUpOutcome {
+  double seconds = 0;
+  std::uint64_t slots = 0;    // slots asked to start
+  std::uint64_t started = 0;  // ...that started
+  std::uint64_t failed = 0;   // ...that failed (each also a failed operation of the run)
+  bool cut = false;           // setup_timeout passed with starts still in flight
+};
+
 // What run() hands back: the merged measurements and the run's timing.
 struct ExecutorOutcome {
   explicit ExecutorOutcome(metrics::Recorder merged) : recorder(std::move(merged)) {}
@@ -187,6 +201,7 @@ struct ExecutorOutcome {
   double duration_s = 0;
   bool interrupted = false;
   std::uint64_t peak_sessions = 0;
+  std::optional<SetUpOutcome> setup;  // open loop with prestart
 };
 
 // What a run has done so far, for a progress line. Figures lag the clock by up to one report
@@ -200,6 +215,14 @@ struct Progress {
   double completed_per_s = 0;          // over the last report interval
   std::optional<std::int64_t> p95_ns;  // of latency so far, whole seconds only (2 digits)
   std::uint64_t sessions = 0;          // open now
+  // Set, and the figures above empty, while prestart runs: elapsed of total is its time so far
+  // against setup_timeout.
+  struct SetUp {
+    std::uint64_t started = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t slots = 0;
+  };
+  std::optional<SetUp> setup;
 };
 
 struct RunOptions {

@@ -21,15 +21,22 @@ enum class ErrorKind : std::uint8_t {
   kClosedEarly,  // the peer closed in the middle of a response or stream
   kDropped,      // open loop: the arrival could not start (max_in_flight reached)
   kTls,          // the TLS handshake failed (including certificate verification)
-  kOther,        // anything else (name resolution, unreachable network, ...)
+  kUnreachable,  // no route to the target's host or network (EHOSTUNREACH, ENETUNREACH)
+  // perfgate's own limits, not the target's; the operation still failed, so it counts in
+  // error_rate (the load asked for was not sent), under a name that says whose limit it was:
+  kLoadgenPorts,  // no free local port for a new connection (EADDRNOTAVAIL): add source
+                  // addresses (`source_addresses`) or shards
+  kLoadgenFiles,  // perfgate's open-files limit (EMFILE, ENFILE): raise `ulimit -n` or shard
+  kOther,         // anything else: a system error none of the above names
 };
 
-inline constexpr std::size_t kErrorKindCount = 11;
+inline constexpr std::size_t kErrorKindCount = 14;
 
 constexpr std::string_view error_kind_name(ErrorKind kind) {
   constexpr std::array<std::string_view, kErrorKindCount> kNames{
-      "none",     "refused",      "timeout", "reset", "status_4xx", "status_5xx",
-      "protocol", "closed_early", "dropped", "tls",   "other"};
+      "none",        "refused",       "timeout",       "reset",   "status_4xx",
+      "status_5xx",  "protocol",      "closed_early",  "dropped", "tls",
+      "unreachable", "loadgen_ports", "loadgen_files", "other"};
   return kNames[static_cast<std::size_t>(kind)];
 }
 

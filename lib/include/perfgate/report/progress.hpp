@@ -3,7 +3,8 @@
 // On a terminal, one line rewritten in place every update:
 //   [users/sustained_load] 12s/60s  4,821 ops  402.0/s  p95 4.1ms  errors 3 (0.06%)  sessions 200
 // Elsewhere (CI logs, CTest), the same figures as one plain line every `plain_every` (10 s), so a
-// log shows a long run is alive without drowning in updates.
+// log shows a long run is alive without drowning in updates. Before the clock starts, an open
+// loop's prestart shows as `[name] set-up 1s/5s  12 of 64 started  0 failed` (plain: once).
 #pragma once
 
 #include <chrono>
@@ -35,6 +36,7 @@ class ProgressLine {
   std::chrono::nanoseconds plain_every_;
   std::chrono::nanoseconds next_plain_{0};
   std::size_t shown_width_ = 0;  // of the in-place line, to blank what a shorter one leaves
+  bool setup_shown_ = false;     // plain output: the set-up line was printed
 };
 
 }  // namespace perfgate::report
