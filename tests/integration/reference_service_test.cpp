@@ -35,6 +35,38 @@ std::string login_request(int user) {
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
+// Each request lands on its route of the route table (method and path pattern), and /metrics
+// counts it under that route's name; what matches no row is a 404 counted as not_found.
+TEST(ReferenceService, EveryRouteAnswersAndIsCountedUnderItsName) {
+  testing::ReferenceService service;
+  const auto get = [&](const std::string& target, const std::string& method = "GET") {
+    return raw_exchange(service.port(), method + " " + target +
+                                            " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                            "Content-Length: 0\r\n\r\n");
+  };
+  EXPECT_EQ(status_of(get("/health")), 200);
+  EXPECT_EQ(status_of(get("/health?probe=1")), 200);
+  EXPECT_EQ(status_of(get("/health", "POST")), 404);
+  EXPECT_EQ(status_of(get("/delay/5")), 200);
+  EXPECT_EQ(status_of(get("/delay/soon")), 400);
+  EXPECT_EQ(status_of(get("/users/7/profile")), 401);  // a token is needed
+  EXPECT_EQ(status_of(get("/users/me/profile", "PUT")), 401);
+  EXPECT_EQ(status_of(get("/users/me")), 401);
+  EXPECT_EQ(status_of(get("/nowhere")), 404);
+  EXPECT_EQ(status_of(get("/users//profile")), 401);  // an empty id is the handler's to refuse
+  const std::string metrics = service.metrics();
+  for (const std::string_view counted :
+       {R"(route="/health",code="2xx"} 2)", R"(route="/delay/{ms}",code="2xx"} 1)",
+        R"(route="/delay/{ms}",code="4xx"} 1)", R"(route="/users/{id}/profile",code="4xx"} 2)",
+        R"(route="/users/me/profile",code="4xx"} 1)", R"(route="/users/me",code="4xx"} 1)",
+        R"(route="not_found",code="4xx"} 2)"}) {
+    EXPECT_NE(metrics.find("perfgate_reference_requests_total{" + std::string(counted)),
+              std::string::npos)
+        << counted << "\n"
+        << metrics.substr(0, 3000);
+  }
+}
+
 TEST(ReferenceService, RequestBodyBeyondTheLimitIs413) {
   testing::ReferenceService service({"--max-body", "1KiB"});
   // Declared too large: refused from the header, before any of the body is read.
