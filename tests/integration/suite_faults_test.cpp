@@ -46,6 +46,14 @@ class SuiteFaultsTest : public testing::SuiteProgramTest {
     write_file("concurrent_users.json", text + "}}");
   }
 
+  // The concurrent-users table with one scenario, sustained_load: its ci load and thresholds.
+  void write_sustained_load(const std::string& ci_load, const std::string& thresholds) {
+    write_file(
+        "concurrent_users.json",
+        R"j({"suite": "concurrent_users", "scenarios": {"sustained_load": {"load": {"ci": )j" +
+            ci_load + R"j(}, "thresholds": )j" + thresholds + "}}}");
+  }
+
   testing::ProgramResult run_users(const std::map<std::string, std::string>& env,
                                    const std::string& filter = "*SustainedLoad*") {
     return run_suite(env, PERFGATE_USERS_SUITE_BIN, filter);
@@ -118,11 +126,9 @@ TEST_F(SuiteFaultsTest, StalledTargetTimesOutAndTheRunEndsOnTime) {
 // slot started the measured part does not run (it took 20.6 s for a 5 s scenario before).
 TEST_F(SuiteFaultsTest, StalledSetUpEndsAtItsDeadlineAndCountsItsFailures) {
   testing::ScriptedServer silent("", testing::ScriptedServer::After::kStall);
-  write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
-      "sustained_load": {
-        "load": { "ci": { "executor": "open_loop", "rate": "50/s", "duration": "5s",
-                          "max_in_flight": 8, "prestart": true, "setup_timeout": "1s" } },
-        "thresholds": { "error_rate": { "rate": { "acceptable": "1%" } } } } } })j");
+  write_sustained_load(R"({ "executor": "open_loop", "rate": "50/s", "duration": "5s",
+                            "max_in_flight": 8, "prestart": true, "setup_timeout": "1s" })",
+                       R"({ "error_rate": { "rate": { "acceptable": "1%" } } })");
   const auto started = Clock::now();
   const auto result = run_users({{"PERFGATE_TARGET_HTTP", silent.url()}});
   const auto took = Clock::now() - started;
@@ -144,10 +150,9 @@ TEST_F(SuiteFaultsTest, StalledSetUpEndsAtItsDeadlineAndCountsItsFailures) {
 // file, the rule's JSON path and the tags there are (it was "no samples" after the whole load).
 TEST_F(SuiteFaultsTest, ASelectorThatMatchesNothingFailsBeforeAnyLoad) {
   testing::ReferenceService service;
-  write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
-      "sustained_load": {
-        "load": { "ci": { "executor": "closed_loop", "users": 2, "duration": "30s" } },
-        "thresholds": { "latency{behaviour:nonexistent}": { "p(95)": { "acceptable": "1s" } } } } } })j");
+  write_sustained_load(
+      R"({ "executor": "closed_loop", "users": 2, "duration": "30s" })",
+      R"j({ "latency{behaviour:nonexistent}": { "p(95)": { "acceptable": "1s" } } })j");
   const auto started = Clock::now();
   const auto result = run_users({{"PERFGATE_TARGET_HTTP", service.url()}});
   EXPECT_LT(Clock::now() - started, 20s) << "no 30 s of load";
@@ -168,10 +173,8 @@ TEST_F(SuiteFaultsTest, ASelectorThatMatchesNothingFailsBeforeAnyLoad) {
 // and no GoogleTest matcher noise.
 TEST_F(SuiteFaultsTest, TheJUnitFailureMessageNamesTheFailedRule) {
   testing::ReferenceService service;
-  write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
-      "sustained_load": {
-        "load": { "ci": { "executor": "closed_loop", "users": 2, "duration": "1s" } },
-        "thresholds": { "latency": { "p(95)": { "acceptable": "1us" } } } } } })j");
+  write_sustained_load(R"({ "executor": "closed_loop", "users": 2, "duration": "1s" })",
+                       R"j({ "latency": { "p(95)": { "acceptable": "1us" } } })j");
   const std::string xml = dir_ + "/users.junit.xml";
   const auto result = testing::run_program(
       {PERFGATE_USERS_SUITE_BIN, "--gtest_filter=*SustainedLoad*", "--gtest_output=xml:" + xml},
