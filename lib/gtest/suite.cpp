@@ -81,50 +81,6 @@ std::optional<std::int64_t> recovery_limit(const config::ScenarioConfig& sc) {
   return limit;
 }
 
-// Rates that drivers count toward (in counters) and the run divides: auth_rejection_rate,
-// goodput and output_token_throughput (both over the steady seconds, as throughput).
-void add_derived_rates(metrics::RunResult& r, const std::vector<double>& stage_steady_seconds) {
-  // A counter "steady:<rate key>" (goodput, output_token_throughput, row_throughput{method:copy},
-  // throughput{stage:3}, ...) counts events in the steady part of the run (of the stage, for a
-  // {stage:<n>} key); the rate divides it by those seconds.
-  const double steady_seconds = r.rates["throughput"].denominator;
-  for (const auto& [name, count] : r.counters) {
-    if (!name.starts_with("steady:")) continue;
-    const std::string key = name.substr(7);
-    double seconds = steady_seconds;
-    std::uint64_t samples = r.completed;
-    if (const auto at = key.find("{stage:"); at != std::string::npos) {
-      const std::size_t stage = std::stoul(key.substr(at + 7));
-      seconds =
-          stage >= 1 && stage <= stage_steady_seconds.size() ? stage_steady_seconds[stage - 1] : 0;
-      samples = count;
-      if (seconds <= 0) continue;  // a ramp has no steady throughput
-    }
-    r.rates[key] = metrics::RateFigure{static_cast<double>(count), seconds, samples};
-  }
-  // Shares counted by drivers: rate key, numerator counter, denominator counter.
-  struct Share {
-    const char* key;
-    const char* numerator;
-    const char* denominator;
-  };
-  constexpr std::array<Share, 5> kShares{{
-      {"auth_rejection_rate", "auth_rejected", "auth_probes"},
-      {"drop_rate", "sessions_dropped", "sessions_opened"},
-      {"message_loss", "messages_missing", "messages_expected"},
-      {"message_unexpected", "messages_unexpected", "messages_expected"},
-      {"broadcast_skew", "broadcast_skewed", "messages_received"},
-  }};
-  for (const Share& share : kShares) {
-    const auto of = r.counters.find(share.denominator);
-    if (of == r.counters.end() || of->second == 0) continue;
-    const auto part = r.counters.find(share.numerator);
-    r.rates[share.key] =
-        metrics::RateFigure{part == r.counters.end() ? 0.0 : static_cast<double>(part->second),
-                            static_cast<double>(of->second), of->second};
-  }
-}
-
 void record_properties(const metrics::RunResult& r) {
   for (const auto& t : r.thresholds) {
     const metrics::MetricInfo* info = metrics::find_metric(t.metric);
@@ -204,15 +160,16 @@ void check_target(const config::Target& t) {
 // its scenario but not judged.
 struct Measurement {
   metrics::RunResult result;
-  std::vector<double> stage_steady_seconds;
-  bool ran = false;  // false when a stop was asked for before it began
+  metrics::MetricSet set;  // what was declared: the shares to derive again after annotate
+  bool ran = false;        // false when a stop was asked for before it began
   std::optional<load::SetUpOutcome> setup;
 };
 
 Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
                     load::Workload& workload, const load::LoadProfile& profile,
                     const std::string& label) {
-  metrics::MetricSet set;
+  Measurement m;
+  metrics::MetricSet& set = m.set;
   std::optional<int> pid;
   if (!s.required_targets.empty()) {
     if (const config::Target* t = s.targets.find(s.required_targets.front())) pid = t->pid;
@@ -220,7 +177,6 @@ Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
   metrics::ProcessSampler sampler(set, pid);
   const std::optional<std::int64_t> limit = recovery_limit(sc);
 
-  Measurement m;
   metrics::RunResult& r = m.result;
   r.started_at_ms = core::unix_millis_now();
   if (!stop_requested().load()) {
@@ -234,12 +190,12 @@ Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
     progress.finish();
     sampler.stop();
     outcome.recorder.merge(sampler.recorder());
-    r = metrics::collect(set, outcome.recorder, outcome.steady_seconds);
+    r = metrics::collect(set, outcome.recorder, outcome.steady_seconds,
+                         outcome.stage_steady_seconds);
     r.started_at_ms =
         core::unix_millis_now() - static_cast<std::int64_t>(outcome.duration_s * 1000);
     r.duration_s = outcome.duration_s;
     r.interrupted = outcome.interrupted;
-    m.stage_steady_seconds = outcome.stage_steady_seconds;
     m.ran = true;
     m.setup = outcome.setup;
     if (const auto& su = outcome.setup) {
@@ -248,7 +204,6 @@ Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
                                su->failed ? fmt::format(", {} failed", su->failed) : "",
                                su->cut ? " (setup_timeout reached: the rest were cut)" : "");
     }
-    add_derived_rates(r, m.stage_steady_seconds);
     sampler.add_session_memory(r, outcome.peak_sessions);
     if (limit) {
       const std::int64_t from = spike_end_ns(profile.plan);
@@ -282,7 +237,7 @@ Measurement measure(const SuiteContext& s, const config::ScenarioConfig& sc,
 void annotate(const RunHooks& hooks, Measurement& m) {
   if (!hooks.annotate) return;
   hooks.annotate(m.result);
-  if (m.ran) add_derived_rates(m.result, m.stage_steady_seconds);  // counters it added
+  if (m.ran) metrics::derive_shares(m.set, m.result);  // counters it added
 }
 
 // What a capacity step's figures were, and which rules broke.

@@ -172,6 +172,7 @@ void FlowWorkload::declare(metrics::MetricSet& set) {
   c.ttfb = set.histogram("ttfb");
   c.probes = set.counter("auth_probes");
   c.rejected = set.counter("auth_rejected");
+  set.share("auth_rejection_rate", c.rejected, c.probes);
 }
 
 std::vector<std::string> FlowWorkload::tag_values() const {

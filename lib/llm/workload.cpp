@@ -191,10 +191,10 @@ void CompletionWorkload::declare(metrics::MetricSet& set) {
     s.warm = by("switch", "warm");
   }
   s.tokens = set.counter("output_tokens");
-  s.tokens_steady = set.counter("steady:output_token_throughput");
+  s.tokens_steady = set.steady_rate("output_token_throughput");
   s.from_usage = set.counter("requests_tokens_from_usage");
   s.from_deltas = set.counter("requests_tokens_from_deltas");
-  if (!s.options.slo.empty()) s.slo_met = set.counter("steady:goodput");
+  if (!s.options.slo.empty()) s.slo_met = set.steady_rate("goodput");
 }
 
 std::vector<std::string> CompletionWorkload::tag_values() const { return shared_->options.models; }

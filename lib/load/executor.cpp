@@ -37,7 +37,7 @@ struct Ids {
   std::vector<metrics::MetricId> by_tag;               // latency{<tag_key>:<value>}
   std::vector<metrics::CounterId> failed_by_tag;       // failed{<tag_key>:<value>}
   std::vector<metrics::MetricId> by_stage;             // latency{stage:<n>}, empty for one stage
-  std::vector<metrics::CounterId> completed_by_stage;  // steady:throughput{stage:<n>}
+  std::vector<metrics::CounterId> completed_by_stage;  // steady rate throughput{stage:<n>}
   metrics::MetricId sessions_held = 0;
   metrics::MetricId schedule_lag = 0;
   metrics::MetricId latency_uncorrected = 0;
@@ -600,7 +600,7 @@ Ids declare_ids(Workload& workload, const LoadProfile& profile, metrics::MetricS
     for (std::size_t s = 1; s <= profile.plan.stages().size(); ++s) {
       ids.by_stage.push_back(set.histogram(metrics::tagged("latency", "stage", std::to_string(s))));
       ids.completed_by_stage.push_back(
-          set.counter("steady:" + metrics::tagged("throughput", "stage", std::to_string(s))));
+          set.steady_rate(metrics::tagged("throughput", "stage", std::to_string(s)), s));
     }
   }
   ids.sessions_held = set.histogram("sessions_held");

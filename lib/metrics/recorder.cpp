@@ -17,6 +17,16 @@ std::uint32_t find_or_add(Vec& names, std::string_view name) {
   return static_cast<std::uint32_t>(names.size() - 1);
 }
 
+CounterId find_or_add_counter(std::vector<MetricSet::Counter>& counters, std::string_view name,
+                              bool steady_rate, std::optional<std::size_t> stage) {
+  const auto it = std::find_if(counters.begin(), counters.end(), [&](const auto& c) {
+    return c.name == name && c.steady_rate == steady_rate;
+  });
+  if (it != counters.end()) return static_cast<CounterId>(it - counters.begin());
+  counters.push_back({std::string(name), steady_rate, stage});
+  return static_cast<CounterId>(counters.size() - 1);
+}
+
 }  // namespace
 
 MetricId MetricSet::histogram(std::string_view key) {
@@ -27,13 +37,36 @@ MetricId MetricSet::histogram(std::string_view key) {
   return find_or_add(histograms_, key);
 }
 
-CounterId MetricSet::counter(std::string_view name) { return find_or_add(counters_, name); }
+CounterId MetricSet::counter(std::string_view name) {
+  return find_or_add_counter(counters_, name, false, std::nullopt);
+}
+
+CounterId MetricSet::steady_rate(std::string_view key, std::optional<std::size_t> stage) {
+  const MetricInfo* info = find_metric(key);
+  if (info == nullptr || info->kind != MetricKind::kRate) {
+    throw std::invalid_argument("'" + std::string(key) + "' is not a rate metric");
+  }
+  return find_or_add_counter(counters_, key, true, stage);
+}
+
+void MetricSet::share(std::string_view key, CounterId part, CounterId whole) {
+  const MetricInfo* info = find_metric(key);
+  if (info == nullptr || info->kind != MetricKind::kRate || part >= counters_.size() ||
+      whole >= counters_.size() || counters_[part].steady_rate || counters_[whole].steady_rate) {
+    throw std::invalid_argument("'" + std::string(key) +
+                                "' is not a rate metric over two declared counters");
+  }
+  const auto it =
+      std::find_if(shares_.begin(), shares_.end(), [&](const Share& s) { return s.key == key; });
+  if (it == shares_.end())
+    shares_.push_back({std::string(key), counters_[part].name, counters_[whole].name});
+}
 
 Recorder::Recorder(const MetricSet& set, core::TimePoint origin, std::int64_t exceedance_limit_ns)
     : origin_(origin),
       exceedance_limit_ns_(exceedance_limit_ns),
       histograms_(set.histogram_keys().size()),
-      counters_(set.counter_names().size(), 0) {
+      counters_(set.counters().size(), 0) {
   series_.reserve(64);
 }
 

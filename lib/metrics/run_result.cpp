@@ -224,7 +224,19 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
   }
 }
 
-RunResult collect(const MetricSet& set, const Recorder& merged, double steady_seconds) {
+void derive_shares(const MetricSet& set, RunResult& r) {
+  for (const MetricSet::Share& share : set.shares()) {
+    const auto whole = r.counters.find(share.whole);
+    if (whole == r.counters.end() || whole->second == 0) continue;
+    const auto part = r.counters.find(share.part);
+    r.rates[share.key] =
+        RateFigure{part == r.counters.end() ? 0.0 : static_cast<double>(part->second),
+                   static_cast<double>(whole->second), whole->second};
+  }
+}
+
+RunResult collect(const MetricSet& set, const Recorder& merged, double steady_seconds,
+                  const std::vector<double>& stage_steady_seconds) {
   RunResult r;
   for (std::size_t i = 0; i < set.histogram_keys().size(); ++i) {
     const Histogram& h = merged.histograms()[i];
@@ -232,8 +244,8 @@ RunResult collect(const MetricSet& set, const Recorder& merged, double steady_se
       r.histograms.emplace(set.histogram_keys()[i], h);
     }
   }
-  for (std::size_t i = 0; i < set.counter_names().size(); ++i) {
-    r.counters[set.counter_names()[i]] = merged.counters()[i];
+  for (std::size_t i = 0; i < set.counters().size(); ++i) {
+    if (!set.counters()[i].steady_rate) r.counters[set.counters()[i].name] = merged.counters()[i];
   }
   for (std::size_t k = 1; k < kErrorKindCount; ++k) {
     if (merged.errors()[k] != 0) {
@@ -250,6 +262,21 @@ RunResult collect(const MetricSet& set, const Recorder& merged, double steady_se
       RateFigure{static_cast<double>(r.failed), static_cast<double>(r.attempted), r.attempted};
   r.rates["throughput"] = RateFigure{static_cast<double>(merged.steady_completed()), steady_seconds,
                                      merged.steady_completed()};
+  for (std::size_t i = 0; i < set.counters().size(); ++i) {
+    const MetricSet::Counter& c = set.counters()[i];
+    if (!c.steady_rate) continue;
+    const std::uint64_t events = merged.counters()[i];
+    if (!c.stage) {
+      r.rates[c.name] = RateFigure{static_cast<double>(events), steady_seconds, r.completed};
+      continue;
+    }
+    // A stage's rate is over that stage's steady time; a ramp has none, and no rate.
+    const double seconds = *c.stage >= 1 && *c.stage <= stage_steady_seconds.size()
+                               ? stage_steady_seconds[*c.stage - 1]
+                               : 0.0;
+    if (seconds > 0) r.rates[c.name] = RateFigure{static_cast<double>(events), seconds, events};
+  }
+  derive_shares(set, r);
   return r;
 }
 

@@ -533,7 +533,7 @@ std::unique_ptr<load::VirtualUser> TransactionWorkload::make_user(load::WorkerCo
 struct BulkWorkload::Shared {
   std::string conninfo;
   BulkOptions options;
-  std::vector<metrics::CounterId> rows_steady;  // by method: steady:row_throughput{method:...}
+  std::vector<metrics::CounterId> rows_steady;  // by method: steady rate row_throughput{method:...}
   metrics::CounterId rows_total = 0;
 };
 
@@ -620,8 +620,7 @@ BulkWorkload::~BulkWorkload() = default;
 void BulkWorkload::declare(metrics::MetricSet& set) {
   shared_->rows_steady.clear();
   for (const std::string& m : shared_->options.methods) {
-    shared_->rows_steady.push_back(
-        set.counter("steady:" + metrics::tagged("row_throughput", "method", m)));
+    shared_->rows_steady.push_back(set.steady_rate(metrics::tagged("row_throughput", "method", m)));
   }
   shared_->rows_total = set.counter("rows_loaded");
 }

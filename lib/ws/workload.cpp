@@ -409,8 +409,8 @@ void RealtimeWorkload::declare(metrics::MetricSet& set) {
   // Message rates only where messages flow; heartbeats are not messages.
   const Mode mode = shared_->options.mode;
   const bool messages = mode == Mode::kEcho || mode == Mode::kBroadcast;
-  ids.steady_sent = set.counter(messages ? "steady:messages_sent" : "messages_sent");
-  ids.steady_received = set.counter(messages ? "steady:messages_received" : "messages_received");
+  ids.steady_sent = messages ? set.steady_rate("messages_sent") : ids.sent;
+  ids.steady_received = messages ? set.steady_rate("messages_received") : ids.received;
   ids.missing = set.counter("messages_missing");
   ids.unexpected = set.counter("messages_unexpected");
   ids.skewed = set.counter("broadcast_skewed");
@@ -418,6 +418,11 @@ void RealtimeWorkload::declare(metrics::MetricSet& set) {
   ids.opened = set.counter("sessions_opened");
   ids.dropped = set.counter("sessions_dropped");
   ids.reconnections = set.counter("reconnections");
+  // Shares of whole counts (annotate() adds the broadcast ledger's expected and missing).
+  set.share("drop_rate", ids.dropped, ids.opened);
+  set.share("message_loss", ids.missing, ids.expected);
+  set.share("message_unexpected", ids.unexpected, ids.expected);
+  set.share("broadcast_skew", ids.skewed, ids.received);
 }
 
 std::unique_ptr<load::VirtualUser> RealtimeWorkload::make_user(load::WorkerContext& ctx,

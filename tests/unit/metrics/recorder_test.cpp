@@ -20,6 +20,44 @@ TEST(MetricSetTest, DeclaresIdempotentlyAndRejectsUnknownMetrics) {
   EXPECT_THROW(set.histogram("error_rate"), std::invalid_argument);  // a rate, not a histogram
 }
 
+// Rates are declared with what they divide by: a steady rate over the steady seconds (a stage's
+// over its own), a share over its whole; a counter of the same name stays a counter of its own.
+TEST(MetricSetTest, DeclaredRatesAreDerivedByCollect) {
+  MetricSet set;
+  const CounterId sent = set.counter("messages_sent");
+  const CounterId steady_sent = set.steady_rate("messages_sent");
+  EXPECT_NE(sent, steady_sent);
+  EXPECT_EQ(set.steady_rate("messages_sent"), steady_sent);
+  const CounterId stage2 = set.steady_rate("throughput{stage:2}", 2);
+  const CounterId stage1 = set.steady_rate("throughput{stage:1}", 1);
+  const CounterId opened = set.counter("sessions_opened");
+  const CounterId dropped = set.counter("sessions_dropped");
+  set.share("drop_rate", dropped, opened);
+  EXPECT_THROW(set.steady_rate("latency"), std::invalid_argument);  // a histogram
+  EXPECT_THROW(set.share("drop_rate", steady_sent, opened), std::invalid_argument);
+
+  Recorder r(set, core::TimePoint{});
+  r.operation_finished(core::TimePoint{}, 1, ErrorKind::kNone, true);
+  r.add(sent, 7);
+  r.add(steady_sent, 5);
+  r.add(stage1, 3);
+  r.add(stage2, 8);
+  r.add(opened, 4);
+  r.add(dropped, 1);
+  RunResult result = collect(set, r, 10.0, {0.0, 4.0});
+  EXPECT_EQ(result.counters.at("messages_sent"), 7u);
+  EXPECT_DOUBLE_EQ(result.rates.at("messages_sent").value(), 0.5);  // 5 over 10 steady seconds
+  EXPECT_DOUBLE_EQ(result.rates.at("throughput{stage:2}").value(), 2.0);
+  EXPECT_EQ(result.rates.at("throughput{stage:2}").samples, 8u);
+  EXPECT_FALSE(result.rates.count("throughput{stage:1}")) << "a ramp has no steady rate";
+  EXPECT_DOUBLE_EQ(result.rates.at("drop_rate").value(), 0.25);
+  EXPECT_EQ(result.rates.at("drop_rate").samples, 4u);
+  // A workload that adds to the whole after the run has its share derived again.
+  result.counters["sessions_opened"] += 4;
+  derive_shares(set, result);
+  EXPECT_DOUBLE_EQ(result.rates.at("drop_rate").value(), 0.125);
+}
+
 TEST(RecorderTest, CountsOperationsErrorsAndSeconds) {
   MetricSet set;
   const MetricId latency = set.histogram("latency");

@@ -196,7 +196,7 @@ struct ExecutorOutcome {
   // with the last operation's end.
   double steady_seconds = 0;
   // Per stage (when the plan has more than one): steady seconds, and operations completed in them
-  // (counters "steady:throughput{stage:<n>}").
+  // (the steady rates throughput{stage:<n>}: metrics::collect divides them by these).
   std::vector<double> stage_steady_seconds;
   double duration_s = 0;
   bool interrupted = false;

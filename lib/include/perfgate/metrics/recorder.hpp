@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,22 +23,50 @@ namespace perfgate::metrics {
 using MetricId = std::uint32_t;
 using CounterId = std::uint32_t;
 
-// The names of a run's histograms and counters, fixed before the run starts.
+// The names of a run's histograms, counters and the rates derived from counters, fixed before
+// the run starts. Rates are declared, not inferred from names: a driver says which counter is a
+// rate's numerator and over what.
 class MetricSet {
  public:
   // Declares a histogram metric with a catalogue key ("latency", "latency{stage:2}") and returns
   // its id; declaring the same key again returns the same id. Throws std::invalid_argument for a
   // key whose base name is not in the catalogue.
   MetricId histogram(std::string_view key);
-  // Declares a named counter ("auth_probes") and returns its id; idempotent.
+  // Declares a named counter ("auth_probes") and returns its id; idempotent. The run's
+  // RunResult::counters holds it by name.
   CounterId counter(std::string_view name);
+  // Declares the rate metric `key` ("goodput", "row_throughput{method:copy}") as events per
+  // steady second and returns the counter of those events: the driver adds to it for operations
+  // that *started* in a steady window (WorkerContext::is_steady(operation_start)). collect()
+  // divides it by the run's steady seconds, or, with `stage` (1-based), by that stage's; its
+  // samples are the completed operations (the stage's events for a stage). The counter is the
+  // rate's numerator, not one of RunResult::counters. Idempotent per key. Throws
+  // std::invalid_argument for a key that is not a catalogued rate.
+  CounterId steady_rate(std::string_view key, std::optional<std::size_t> stage = std::nullopt);
+  // Declares the rate metric `key` as the share `part` / `whole` of two counters declared with
+  // counter() ("drop_rate" = sessions_dropped / sessions_opened), resting on `whole` samples.
+  // derive_shares() computes it from RunResult::counters, so figures a workload adds after the
+  // run (its annotate step) count too; absent while `whole` is 0.
+  void share(std::string_view key, CounterId part, CounterId whole);
 
+  struct Counter {
+    std::string name;  // the counter's name, or the rate key of a steady rate's counter
+    bool steady_rate = false;
+    std::optional<std::size_t> stage;  // steady rates of one stage of the plan
+  };
+  struct Share {
+    std::string key;
+    std::string part;  // counter names
+    std::string whole;
+  };
   const std::vector<std::string>& histogram_keys() const { return histograms_; }
-  const std::vector<std::string>& counter_names() const { return counters_; }
+  const std::vector<Counter>& counters() const { return counters_; }
+  const std::vector<Share>& shares() const { return shares_; }
 
  private:
   std::vector<std::string> histograms_;
-  std::vector<std::string> counters_;
+  std::vector<Counter> counters_;
+  std::vector<Share> shares_;
 };
 
 // Per-second figures of a run, for plots and the progress line.

@@ -114,7 +114,14 @@ struct RunResult {
 };
 
 // Builds a RunResult from merged recorders: histograms and counters by name, errors by kind,
-// `error_rate` and `throughput` (completed in steady windows / `steady_seconds`).
-RunResult collect(const MetricSet& set, const Recorder& merged, double steady_seconds);
+// `error_rate`, `throughput` (completed in steady windows / `steady_seconds`), every declared
+// steady rate (over `steady_seconds`, or its stage's entry of `stage_steady_seconds`; a stage
+// without steady time has none) and every declared share (derive_shares).
+RunResult collect(const MetricSet& set, const Recorder& merged, double steady_seconds,
+                  const std::vector<double>& stage_steady_seconds = {});
+
+// (Re)computes `set`'s declared shares from `run.counters`: after a workload added counters to a
+// collected run, its shares count them.
+void derive_shares(const MetricSet& set, RunResult& run);
 
 }  // namespace perfgate::metrics
