@@ -223,12 +223,14 @@ struct Worker {
     return shared.profile.plan.stage_at(t - shared.origin);
   }
 
+  // Makes a user on this worker. The caller has counted it in shared.live_users: the controller
+  // does so when it posts a closed-loop user, so that the stop waits for a user whose post a busy
+  // worker has not run yet (else io.stop() would drop it unmade).
   UserSlot& add_user(std::uint64_t position, std::uint64_t global_index) {
     auto slot = std::make_unique<UserSlot>(io, shared.profile.seed * 7919 + global_index);
     slot->position = position;
     slot->user = shared.workload.make_user(context, global_index);
     users.push_back(std::move(slot));
-    ++shared.live_users;
     return *users.back();
   }
 
@@ -430,6 +432,7 @@ struct Worker {
 
   void prestart_slots() {
     while (users.size() < prestart_share) {
+      ++shared.live_users;
       UserSlot& u = add_user(users.size(), next_slot_index());
       u.busy = true;
       context.operation_start = SteadyClock::now();
@@ -502,7 +505,10 @@ struct Worker {
         return;
       }
     }
-    if (make) return run_arrival(add_user(users.size(), next_slot_index()), intended);
+    if (make) {
+      ++shared.live_users;
+      return run_arrival(add_user(users.size(), next_slot_index()), intended);
+    }
     if (!taken) return drop(intended);
     if (taken->owner == this) return run_arrival(*taken->slot, intended);
     // Another worker's slot: everything about a user happens on its own thread.
@@ -745,6 +751,7 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
         const std::uint64_t position = active++;
         Worker* w = workers[position % workers.size()].get();
         const std::uint64_t global_index = profile.shard.index + shards * position;
+        ++shared.live_users;
         asio::post(w->io, [w, position, global_index] {
           UserSlot& u = w->add_user(position, global_index);
           w->turn(u);

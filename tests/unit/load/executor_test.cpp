@@ -160,6 +160,28 @@ TEST(ClosedLoopExecutorTest, FailuresAreCountedPerTag) {
   EXPECT_EQ(result.histograms.at("latency{behaviour:even}").count(), 50u);
 }
 
+// A worker busy making one user (a slow make_user, here 300 ms) has the next user's post still
+// queued when the other worker's users spend the whole budget: the stop waits for every user the
+// controller launched, so none is dropped unmade and every started user is stopped.
+TEST(ClosedLoopExecutorTest, UsersABusyWorkerHasNotMadeYetAreWaitedFor) {
+  class SlowToMake : public InstantWorkload {
+   public:
+    std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t index) override {
+      if (index == 1) std::this_thread::sleep_for(300ms);  // blocks worker 1 on purpose
+      return InstantWorkload::make_user(ctx, index);
+    }
+  } workload;
+  LoadProfile p;
+  p.plan = StagePlan::constant(4, 60s);  // users 0 and 2 on worker 0, 1 and 3 on worker 1
+  p.iterations = 100;
+  p.threads = 2;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_EQ(outcome.recorder.completed(), 100u);
+  EXPECT_EQ(workload.users.load(), 4) << "a launched user was dropped unmade";
+  EXPECT_EQ(workload.stops.load(), workload.starts.load());
+}
+
 TEST(ClosedLoopExecutorTest, StartAndStopEveryUser) {
   InstantWorkload workload(/*hang=*/false, /*with_start=*/true);
   LoadProfile p;
