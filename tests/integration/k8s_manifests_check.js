@@ -25,7 +25,7 @@ const models = {
 };
 const kIndexAnnotation = "metadata.annotations['batch.kubernetes.io/job-completion-index']";
 const kImageBin = "/opt/perfgate/bin";
-// Made by `kubectl create configmap perfgate-thresholds --from-file=thresholds/` (README).
+// Made by `kubectl create configmap perfgate-thresholds --from-file=thresholds/` (docs/SHARDS.md).
 const kTablesConfigMap = "perfgate-thresholds";
 
 let failures = 0;
@@ -73,10 +73,10 @@ if (failures > 0) process.exit(1);
 const shardJob = shardJobs[0];
 const mergeJob = mergeJobs[0];
 const shards = shardJob.spec.completions;
-const readme = fs.readFileSync(path.join(source, "README.md"), "utf8");
+const shardsPage = fs.readFileSync(path.join(source, "docs/SHARDS.md"), "utf8");
 check(
-  readme.includes(`kubectl create configmap ${kTablesConfigMap} --from-file=thresholds/`),
-  `README says how to make the ConfigMap ${kTablesConfigMap} from thresholds/`,
+  shardsPage.includes(`kubectl create configmap ${kTablesConfigMap} --from-file=thresholds/`),
+  `docs/SHARDS.md says how to make the ConfigMap ${kTablesConfigMap} from thresholds/`,
 );
 check(
   fs.readFileSync(path.join(source, "deploy/Dockerfile"), "utf8").includes(kImageBin),
