@@ -192,22 +192,16 @@ struct Worker {
       return;
     }
     const std::int64_t latency = (now - began).count();
-    const bool failed = r.error_name != nullptr || r.error != ErrorKind::kNone;
-    if (failed && r.tag < shared.ids.failed_by_tag.size())
-      recorder.add(shared.ids.failed_by_tag[r.tag]);
-    if (r.error_name != nullptr) {
-      recorder.operation_failed_as(now, r.error_name);
-      return;
-    }
-    if (phase == Phase::kSetUp && r.error == ErrorKind::kNone) {
-      if (r.tag < shared.ids.by_tag.size()) recorder.record(shared.ids.by_tag[r.tag], latency);
-      return;
-    }
     // Throughput counts operations by their (intended) start: counted by their end, an open
     // loop at R/s with latency L would read R (T - L) / T over a window of T.
     const bool steady = shared.is_steady(began);
-    recorder.operation_finished(now, latency, r.error, steady);
-    if (r.error != ErrorKind::kNone) return;
+    if (r.error_name != nullptr || r.error != ErrorKind::kNone)
+      return record_failure(now, latency, r, steady);
+    if (phase == Phase::kSetUp) {
+      if (r.tag < shared.ids.by_tag.size()) recorder.record(shared.ids.by_tag[r.tag], latency);
+      return;
+    }
+    recorder.operation_finished(now, latency, ErrorKind::kNone, steady);
     recorder.record(shared.ids.latency, latency);
     if (sent) recorder.record(shared.ids.latency_uncorrected, (now - *sent).count());
     if (r.tag < shared.ids.by_tag.size()) recorder.record(shared.ids.by_tag[r.tag], latency);
@@ -216,6 +210,16 @@ struct Worker {
       recorder.record(shared.ids.by_stage[std::min(stage - 1, last)], latency);
       // Throughput per stage counts completions inside that stage's steady window.
       if (steady) recorder.add(shared.ids.completed_by_stage[std::min(stage - 1, last)]);
+    }
+  }
+
+  // A failed operation: under its kind (or driver-named kind) and its tag's failure count.
+  void record_failure(TimePoint at, std::int64_t latency, const OperationResult& r, bool steady) {
+    if (r.tag < shared.ids.failed_by_tag.size()) recorder.add(shared.ids.failed_by_tag[r.tag]);
+    if (r.error_name != nullptr) {
+      recorder.operation_failed_as(at, r.error_name);
+    } else {
+      recorder.operation_finished(at, latency, r.error, steady);
     }
   }
 
@@ -444,7 +448,7 @@ struct Worker {
         } else if (r.counted) {  // the slot tries again at its first arrival
           ++shared.prestart_failed;
           if (clock_started) {
-            record_setup_failure(r);
+            record_failure(shared.origin, 0, r, false);
           } else {
             setup_failures.push_back(r);
           }
@@ -470,17 +474,8 @@ struct Worker {
   void start_clock(TimePoint origin) {
     recorder.reset_origin(origin);
     clock_started = true;
-    for (const OperationResult& r : setup_failures) record_setup_failure(r);
+    for (const OperationResult& r : setup_failures) record_failure(origin, 0, r, false);
     setup_failures.clear();
-  }
-
-  void record_setup_failure(const OperationResult& r) {
-    if (r.tag < shared.ids.failed_by_tag.size()) recorder.add(shared.ids.failed_by_tag[r.tag]);
-    if (r.error_name != nullptr) {
-      recorder.operation_failed_as(shared.origin, r.error_name);
-    } else {
-      recorder.operation_finished(shared.origin, 0, r.error, false);
-    }
   }
 
   void dispatch(TimePoint intended) {
