@@ -61,9 +61,14 @@ case $action in
     as_owner "$bindir/initdb" -D "$dir/data" -U perfgate --pwfile="$dir/password" \
       --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
+    # The port lies below the ephemeral range: a restart leaves the port free for a moment, and a
+    # client reconnecting then could be given it as its own source port (or connect to itself),
+    # after which the server cannot bind it again.
+    read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || ephemeral_low=32768
+    (( ephemeral_low > 11000 )) || ephemeral_low=32768
     started=0
     for _ in 1 2 3 4 5; do
-      port=$(( 20000 + RANDOM % 20000 ))
+      port=$(( 10000 + RANDOM % (ephemeral_low - 10000) ))
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue  # taken
       if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
            -o "-p $port -k $socket_dir -c listen_addresses=127.0.0.1" start >/dev/null; then
@@ -86,7 +91,8 @@ case $action in
     echo "PostgreSQL pid $pid on 127.0.0.1:$port (scale $scale)"
     ;;
   restart)
-    as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 30 restart >/dev/null
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 30 restart >/dev/null ||
+      { echo "postgres-fixture: restart failed; the server's log ends:" >&2; tail -n 20 "$dir/server.log" >&2; exit 1; }
     echo "PostgreSQL restarted"
     ;;
   stop)
