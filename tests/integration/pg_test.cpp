@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <pqxx/pqxx>
 #include <regex>
 #include <thread>
@@ -103,12 +104,15 @@ TEST_F(PgTest, BulkLoadsCountRowsPerMethod) {
   EXPECT_EQ(static_cast<std::uint64_t>(copied) % 500, 0u);
 }
 
+// The restart begins 2 s in. On a busy machine (CI, or a build beside it) pg_ctl's stop and start
+// under a storm of reconnects can take several seconds, so the run lasts 15 s and the test looks
+// for completions in the seconds after the restart ended, wherever that fell.
 TEST_F(PgTest, RestartMidRunIsCountedByClassAndTheRunGoesOn) {
   TransactionOptions o;
   o.scripts = {script("select_only")};
   TransactionWorkload workload(*conninfo_, o, 10s);
   load::LoadProfile p;
-  p.plan = load::StagePlan::constant(4, 8s);
+  p.plan = load::StagePlan::constant(4, 15s);
   p.threads = 2;
   auto restart = std::async(std::launch::async, [] {
     std::this_thread::sleep_for(2s);
@@ -117,6 +121,7 @@ TEST_F(PgTest, RestartMidRunIsCountedByClassAndTheRunGoesOn) {
   const auto r = run(workload, p);
   const auto restarted = restart.get();
   ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  SCOPED_TRACE(r.to_json()["errors"].dump() + ", completed " + std::to_string(r.completed));
   std::uint64_t connection_errors = 0;
   for (const auto& [kind, n] : r.errors) {
     EXPECT_TRUE(kind == "db_08" || kind == "db_57") << kind;  // connection, operator intervention
@@ -124,9 +129,19 @@ TEST_F(PgTest, RestartMidRunIsCountedByClassAndTheRunGoesOn) {
   }
   EXPECT_GT(connection_errors, 0u);
   EXPECT_GT(r.counters.at("reconnects"), 0u);
-  // Transactions completed again after the restart (the last seconds of the run).
-  ASSERT_GE(r.series.size(), 7u);
-  EXPECT_GT(r.series[6].completed, 0u);
+  // Transactions completed again after the restart: some second after the failures began has
+  // completions and no failures.
+  std::optional<std::size_t> first_failure, back;
+  for (std::size_t i = 0; i < r.series.size(); ++i) {
+    if (!first_failure && r.series[i].failed > 0) first_failure = i;
+    if (first_failure && i > *first_failure && r.series[i].failed == 0 &&
+        r.series[i].completed > 0) {
+      back = i;
+      break;
+    }
+  }
+  ASSERT_TRUE(first_failure.has_value());
+  EXPECT_TRUE(back.has_value()) << "no second of clean completions after the restart";
   EXPECT_LT(r.duration_s, 30.0);  // the run ended on its own time, not hung on a dead connection
 }
 
