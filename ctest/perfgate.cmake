@@ -82,18 +82,19 @@ function(perfgate_add_postgres_fixture)
     ${PROJECT_SOURCE_DIR}/fixtures/postgres 1)
 endfunction()
 
-# perfgate_add_suite(NAME n SOURCES ... LABELS ... FIXTURES ... [TIMEOUT s] [ARGS ...] [EXAMPLE]):
-# the suite program n_suite, run by CTest as performance.n with the fixtures it needs; ARGS go to
-# the program (e.g. a --gtest_filter leaving out stress scenarios).
+# perfgate_add_suite(NAME n SOURCES ... DRIVERS ... LABELS ... FIXTURES ... [TIMEOUT s] [ARGS ...]
+# [EXAMPLE]): the suite program n_suite, linked with the drivers it uses (perfgate::http, ::llm,
+# ::ws, ::pg), run by CTest as performance.n with the fixtures it needs; ARGS go to the program
+# (e.g. a --gtest_filter leaving out stress scenarios).
 function(perfgate_add_suite)
-  cmake_parse_arguments(ARG "EXAMPLE" "NAME;TIMEOUT" "SOURCES;LABELS;FIXTURES;ARGS" ${ARGN})
+  cmake_parse_arguments(ARG "EXAMPLE" "NAME;TIMEOUT" "SOURCES;DRIVERS;LABELS;FIXTURES;ARGS" ${ARGN})
   set(program ${ARG_NAME}_suite)
   set(labels "performance;${ARG_LABELS}")
   if(ARG_EXAMPLE)
     set(labels "${ARG_LABELS}")
   endif()
   add_executable(${program} ${ARG_SOURCES})
-  target_link_libraries(${program} PRIVATE perfgate::gtest perfgate_warnings)
+  target_link_libraries(${program} PRIVATE perfgate::gtest ${ARG_DRIVERS} perfgate_warnings)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 600)
   endif()

@@ -18,6 +18,7 @@
 #include "perfgate/metrics/run_result.hpp"
 #include "perfgate/net/url.hpp"
 #include "perfgate/report/results_file.hpp"
+#include "perfgate/run/measure.hpp"
 
 namespace perfgate::cli {
 namespace {
@@ -34,10 +35,10 @@ constexpr const char* kHttpUsage =
 
 std::string ms(std::int64_t ns) { return fmt::format("{:.3f}ms", static_cast<double>(ns) / 1e6); }
 
-void print_outcome(const metrics::RunResult& r, const load::ExecutorOutcome& outcome) {
+void print_outcome(const metrics::RunResult& r) {
   const metrics::Histogram& latency = r.histograms.at("latency");
   std::cout << fmt::format("requests: {} completed, {} failed, {:.3f}s\n", r.completed, r.failed,
-                           outcome.duration_s);
+                           r.duration_s);
   for (const auto& [kind, count] : r.errors) std::cout << fmt::format("  {}: {}\n", kind, count);
   std::cout << fmt::format(
       "latency ({} samples): min {}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\n", latency.count(),
@@ -110,15 +111,11 @@ int http_command(const std::vector<std::string>& argv) {
     } else {
       profile.plan = load::StagePlan::constant(static_cast<double>(connections), duration);
     }
-    metrics::MetricSet set;
-    workload.declare(set);
-    const auto outcome = load::run(workload, profile, set);
-    metrics::RunResult result = metrics::collect(set, outcome.recorder, outcome.steady_seconds);
+    metrics::RunResult result = run::measure(workload, profile, {.label = "http"}).result;
     result.suite = "http";
     result.scenario = "get";
-    result.duration_s = outcome.duration_s;
     result.passed = result.failed == 0;
-    print_outcome(result, outcome);
+    print_outcome(result);
     if (const std::string* dir = args.flag("--results-dir"))
       std::cout << "results: " << report::write_results(*dir, result) << '\n';
     return result.failed == 0 ? 0 : 1;

@@ -35,6 +35,8 @@
 #include "perfgate/pg/workload.hpp"
 #include "perfgate/report/console.hpp"
 #include "perfgate/report/results_file.hpp"
+#include "perfgate/run/measure.hpp"
+#include "perfgate/ws/broadcast_merge.hpp"
 
 namespace {
 
@@ -126,9 +128,7 @@ int pgbench(const std::vector<std::string>& args) {
     profile.plan = perfgate::load::StagePlan::constant(
         static_cast<double>(clients), perfgate::core::parse_duration(flags["--duration"]));
     profile.threads = static_cast<std::uint32_t>(std::stoul(flags["--threads"]));
-    perfgate::metrics::MetricSet set;
-    const auto outcome = perfgate::load::run(workload, profile, set);
-    const auto result = perfgate::metrics::collect(set, outcome.recorder, outcome.steady_seconds);
+    const auto result = perfgate::run::measure(workload, profile, {.label = "pgbench"}).result;
     const auto& txn = result.histograms.count("txn") ? result.histograms.at("txn")
                                                      : result.histograms.at("latency");
     std::cout << fmt::format("transactions: {} (failed {})\n", result.completed, result.failed);
@@ -236,7 +236,9 @@ int merge(const std::vector<std::string>& argv) {
     // Every run merged and judged before anything is written: all or nothing.
     std::vector<perfgate::metrics::RunResult> merged;
     for (const auto& [_, shards] : runs) {
-      merged.push_back(perfgate::metrics::merge_shards(shards));
+      // Drivers fold what only they can: ws its broadcast receipts.
+      const perfgate::metrics::ContextMerge drivers[] = {perfgate::ws::broadcast_merge()};
+      merged.push_back(perfgate::metrics::merge_shards(shards, drivers));
       if (!thresholds_dir.empty()) {
         judge(merged.back(), thresholds_dir);
       } else {

@@ -195,8 +195,7 @@ struct Worker {
     // Throughput counts operations by their (intended) start: counted by their end, an open
     // loop at R/s with latency L would read R (T - L) / T over a window of T.
     const bool steady = shared.is_steady(began);
-    if (r.error_name != nullptr || r.error != ErrorKind::kNone)
-      return record_failure(now, latency, r, steady);
+    if (r.error != ErrorKind::kNone) return record_failure(now, latency, r, steady);
     if (phase == Phase::kSetUp) {
       if (r.tag < shared.ids.by_tag.size()) recorder.record(shared.ids.by_tag[r.tag], latency);
       return;
@@ -213,14 +212,10 @@ struct Worker {
     }
   }
 
-  // A failed operation: under its kind (or driver-named kind) and its tag's failure count.
+  // A failed operation: under its kind and its tag's failure count.
   void record_failure(TimePoint at, std::int64_t latency, const OperationResult& r, bool steady) {
     if (r.tag < shared.ids.failed_by_tag.size()) recorder.add(shared.ids.failed_by_tag[r.tag]);
-    if (r.error_name != nullptr) {
-      recorder.operation_failed_as(at, r.error_name);
-    } else {
-      recorder.operation_finished(at, latency, r.error, steady);
-    }
+    recorder.operation_finished(at, latency, r.error, steady);
   }
 
   std::size_t stage_at(TimePoint t) const {
@@ -442,7 +437,7 @@ struct Worker {
       context.operation_start = SteadyClock::now();
       u.user->start([this, &u](OperationResult r) {
         u.busy = false;
-        if (r.error == ErrorKind::kNone && r.error_name == nullptr) {
+        if (r.error == ErrorKind::kNone) {
           u.started = true;
           ++shared.sessions_open;
         } else if (r.counted) {  // the slot tries again at its first arrival
@@ -530,9 +525,9 @@ struct Worker {
       const TimePoint began = SteadyClock::now();
       context.operation_start = began;
       u.user->start([this, &u, began, intended](OperationResult r) {
-        if (r.error != ErrorKind::kNone || r.error_name != nullptr) {
+        if (r.error != ErrorKind::kNone) {
           // The arrival cannot run without a session: it fails once, with the start's error
-          // and its name (db_53 stays db_53), timed from the intended start. Counting the
+          // and its kind (db_53 stays db_53), timed from the intended start. Counting the
           // start and the arrival apart would make every arrival two failures.
           r.counted = true;
           finish(intended, stage_at(intended), r);

@@ -4,56 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <stdexcept>
 
-#include "perfgate/core/json_fields.hpp"
 #include "perfgate/metrics/catalog.hpp"
 
 namespace perfgate::metrics {
-
-Histogram broadcast_fanout(const nlohmann::json& doc) {
-  Histogram h;
-  if (!doc.is_object() || !doc.contains("sent_ns") || !doc.contains("last_receipt_ns")) return h;
-  const auto& sent = doc["sent_ns"];
-  const auto& last = doc["last_receipt_ns"];
-  for (std::size_t i = 0; i < std::min(sent.size(), last.size()); ++i) {
-    const auto s = core::whole_number<std::int64_t>(sent[i], "sent_ns");
-    const auto l = core::whole_number<std::int64_t>(last[i], "last_receipt_ns");
-    // Clock readings are positive; anything else (a damaged file) must not overflow l - s.
-    if (s != 0 && l != 0) h.record(s > 0 && l > s ? l - s : 0);
-  }
-  return h;
-}
-
-nlohmann::json merge_broadcast(const std::vector<nlohmann::json>& docs) {
-  std::vector<std::int64_t> sent, last;
-  std::vector<std::uint64_t> receipts;
-  std::uint64_t subscribers = 0;
-  for (const nlohmann::json& d : docs) {
-    const std::size_t n = d.at("sent_ns").size();
-    if (sent.size() < n) {
-      sent.resize(n, 0);
-      last.resize(n, 0);
-      receipts.resize(n, 0);
-    }
-    // Read strictly (.at(), whole numbers): shard files come from elsewhere.
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto s = core::whole_number<std::int64_t>(d.at("sent_ns").at(i), "sent_ns");
-      if (s != 0) sent[i] = s;
-      last[i] = std::max(last[i], core::whole_number<std::int64_t>(d.at("last_receipt_ns").at(i),
-                                                                   "last_receipt_ns"));
-      receipts[i] += core::whole_number<std::uint64_t>(d.at("receipts").at(i), "receipts");
-    }
-    if (d.contains("subscribers")) {
-      subscribers += core::whole_number<std::uint64_t>(d.at("subscribers"), "subscribers");
-    }
-  }
-  return {{"sent_ns", sent},
-          {"last_receipt_ns", last},
-          {"receipts", receipts},
-          {"subscribers", subscribers}};
-}
 
 void check_one_run(const std::vector<RunResult>& shards, bool one_scenario) {
   if (shards.empty()) throw std::invalid_argument("no shard results to merge");
@@ -77,7 +34,8 @@ void check_one_run(const std::vector<RunResult>& shards, bool one_scenario) {
   }
 }
 
-RunResult merge_shards(const std::vector<RunResult>& shards) {
+RunResult merge_shards(const std::vector<RunResult>& shards,
+                       std::span<const ContextMerge> drivers) {
   check_one_run(shards, true);
   const RunResult& first = shards.front();
   std::set<int> seen;
@@ -111,13 +69,12 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
   m.shard = {0, 1};
   m.min_samples = first.min_samples;
   m.context = first.context;
-  m.context.erase("broadcast");
+  for (const ContextMerge& d : drivers) m.context.erase(d.key);
   m.context.erase("gate");  // a shard's: the merged run is judged
   m.context["merged_shards"] = shards.size();
   m.started_at_ms = first.started_at_ms;
-  std::vector<nlohmann::json> broadcasts;
-  std::int64_t sessions_peak = 0;
-  bool any_sessions = false;
+  std::vector<std::vector<nlohmann::json>> sections(drivers.size());
+  std::map<std::string, std::int64_t> peaks;  // Merge::kSumOfPeaks: the sum of each shard's max
   for (const RunResult& s : shards) {
     m.started_at_ms = std::min(m.started_at_ms, s.started_at_ms);
     m.ended_at_ms = std::max(m.ended_at_ms, s.ended_at_ms);
@@ -128,13 +85,17 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
     m.failed += s.failed;
     m.interrupted_operations += s.interrupted_operations;
     for (const auto& [key, h] : s.histograms) {
-      if (key == "sessions_held") {
-        any_sessions = true;
-        sessions_peak += h.count() > 0 ? h.max() : 0;
-        continue;
+      const MetricInfo* info = find_metric(key);
+      switch (info ? info->merge : Merge::kSamples) {
+        case Merge::kSamples:
+          m.histograms[key].merge(h);
+          break;
+        case Merge::kSumOfPeaks:
+          peaks[key] += h.count() > 0 ? h.max() : 0;
+          break;
+        case Merge::kRebuilt:  // by its driver's derive(), from the merged section
+          break;
       }
-      if (key == "broadcast_fanout") continue;
-      m.histograms[key].merge(h);
     }
     for (const auto& [key, r] : s.rates) {
       RateFigure& into = m.rates[key];
@@ -150,7 +111,9 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
     }
     for (const auto& [kind, n] : s.errors) m.errors[kind] += n;
     for (const auto& [name, n] : s.counters) m.counters[name] += n;
-    if (s.context.contains("broadcast")) broadcasts.push_back(s.context["broadcast"]);
+    for (std::size_t d = 0; d < drivers.size(); ++d) {
+      if (s.context.contains(drivers[d].key)) sections[d].push_back(s.context[drivers[d].key]);
+    }
   }
   for (const RunResult& s : shards) {
     // Series by wall-clock second since the earliest shard's start.
@@ -170,16 +133,16 @@ RunResult merge_shards(const std::vector<RunResult>& shards) {
   }
   std::sort(m.series.begin(), m.series.end(),
             [](const SeriesPoint& a, const SeriesPoint& b) { return a.second < b.second; });
-  if (any_sessions) {
+  for (const auto& [key, peak] : peaks) {
     Histogram h;
-    h.record(sessions_peak);
-    m.histograms["sessions_held"] = h;
-    m.context["sessions_held"] = "sum of the shards' peaks";
+    h.record(peak);
+    m.histograms[key] = h;
+    m.context[key] = "sum of the shards' peaks";
   }
-  if (!broadcasts.empty()) {
-    m.context["broadcast"] = merge_broadcast(broadcasts);
-    const Histogram fanout = broadcast_fanout(m.context["broadcast"]);
-    if (fanout.count() > 0) m.histograms["broadcast_fanout"] = fanout;
+  for (std::size_t d = 0; d < drivers.size(); ++d) {
+    if (sections[d].empty()) continue;
+    m.context[drivers[d].key] = drivers[d].merge(sections[d]);
+    if (drivers[d].derive) drivers[d].derive(m.context[drivers[d].key], m);
   }
   return m;
 }

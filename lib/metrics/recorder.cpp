@@ -62,11 +62,28 @@ void MetricSet::share(std::string_view key, CounterId part, CounterId whole) {
     shares_.push_back({std::string(key), counters_[part].name, counters_[whole].name});
 }
 
+ErrorKind MetricSet::error_kind(std::string_view name) {
+  if (name.empty() || name == "none")
+    throw std::invalid_argument("an error kind needs a name other than 'none'");
+  for (std::size_t i = 1; i < kErrorKindCount; ++i) {
+    if (kBuiltInErrorKindNames[i] == name) return static_cast<ErrorKind>(i);
+  }
+  return static_cast<ErrorKind>(kErrorKindCount + find_or_add(error_kinds_, name));
+}
+
+std::string_view MetricSet::error_kind_name(ErrorKind kind) const {
+  const auto i = static_cast<std::size_t>(kind);
+  if (i < kErrorKindCount) return kBuiltInErrorKindNames[i];
+  if (i - kErrorKindCount < error_kinds_.size()) return error_kinds_[i - kErrorKindCount];
+  return metrics::error_kind_name(ErrorKind::kOther);
+}
+
 Recorder::Recorder(const MetricSet& set, core::TimePoint origin, std::int64_t exceedance_limit_ns)
     : origin_(origin),
       exceedance_limit_ns_(exceedance_limit_ns),
       histograms_(set.histogram_keys().size()),
-      counters_(set.counters().size(), 0) {
+      counters_(set.counters().size(), 0),
+      errors_(set.error_kind_count(), 0) {
   series_.reserve(64);
 }
 
@@ -113,18 +130,10 @@ void Recorder::operation_finished(core::TimePoint at, std::int64_t latency_ns, E
     if (steady) ++steady_completed_;
   } else {
     ++failed_;
-    ++errors_[static_cast<std::size_t>(error)];
+    const auto kind = static_cast<std::size_t>(error);
+    ++errors_[kind < errors_.size() ? kind : static_cast<std::size_t>(ErrorKind::kOther)];
   }
   note_time(at, latency_ns, ok);
-}
-
-void Recorder::operation_failed_as(core::TimePoint at, std::string_view kind) {
-  ++attempted_;
-  ++failed_;
-  auto it = named_errors_.find(kind);
-  if (it == named_errors_.end()) it = named_errors_.emplace(std::string(kind), 0).first;
-  ++it->second;
-  note_time(at, 0, false);
 }
 
 void Recorder::merge(const Recorder& other) {
@@ -134,8 +143,8 @@ void Recorder::merge(const Recorder& other) {
   }
   if (other.counters_.size() > counters_.size()) counters_.resize(other.counters_.size(), 0);
   for (std::size_t i = 0; i < other.counters_.size(); ++i) counters_[i] += other.counters_[i];
-  for (std::size_t i = 0; i < kErrorKindCount; ++i) errors_[i] += other.errors_[i];
-  for (const auto& [kind, n] : other.named_errors_) named_errors_[kind] += n;
+  if (other.errors_.size() > errors_.size()) errors_.resize(other.errors_.size(), 0);
+  for (std::size_t i = 0; i < other.errors_.size(); ++i) errors_[i] += other.errors_[i];
   for (const SeriesPoint& p : other.series_) {
     SeriesPoint& mine = slot_at(origin_ + std::chrono::seconds(p.second));
     mine.completed += p.completed;

@@ -247,12 +247,10 @@ RunResult collect(const MetricSet& set, const Recorder& merged, double steady_se
   for (std::size_t i = 0; i < set.counters().size(); ++i) {
     if (!set.counters()[i].steady_rate) r.counters[set.counters()[i].name] = merged.counters()[i];
   }
-  for (std::size_t k = 1; k < kErrorKindCount; ++k) {
-    if (merged.errors()[k] != 0) {
-      r.errors[std::string(error_kind_name(static_cast<ErrorKind>(k)))] = merged.errors()[k];
-    }
+  for (std::size_t k = 1; k < merged.errors().size(); ++k) {
+    if (merged.errors()[k] != 0)
+      r.errors[std::string(set.error_kind_name(static_cast<ErrorKind>(k)))] += merged.errors()[k];
   }
-  for (const auto& [kind, n] : merged.named_errors()) r.errors[kind] += n;
   r.attempted = merged.attempted();
   r.completed = merged.completed();
   r.failed = merged.failed();

@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <cmath>
-#include <mutex>
 #include <set>
 
 namespace perfgate::pg {
@@ -358,15 +357,6 @@ std::int64_t random_zipfian(std::int64_t lo, std::int64_t hi, double s, std::mt1
     if (k - x <= threshold || u >= h_integral(k + 0.5) - h(k))
       return lo + static_cast<std::int64_t>(k) - 1;
   }
-}
-
-const char* sqlstate_error_kind(std::string_view sqlstate) {
-  static std::mutex mutex;
-  static std::set<std::string> names;  // node-based: pointers stay valid
-  std::string name =
-      sqlstate.size() == 5 ? "db_" + std::string(sqlstate.substr(0, 2)) : "db_unknown";
-  std::lock_guard lock(mutex);
-  return names.insert(std::move(name)).first->c_str();
 }
 
 }  // namespace perfgate::pg

@@ -19,6 +19,7 @@
 #include "perfgate/core/redact.hpp"
 #include "perfgate/core/units.hpp"
 #include "perfgate/metrics/catalog.hpp"
+#include "perfgate/pg/sqlstate.hpp"
 
 namespace perfgate::pg {
 
@@ -71,7 +72,8 @@ class ClientThread {
 
 // What a job came to, recorded on the worker thread.
 struct Outcome {
-  const char* error_name = nullptr;  // db_XX, or nullptr
+  std::string sqlstate;  // of the failure, when it failed ("" for a failure without one)
+  bool failed = false;
   std::optional<std::chrono::nanoseconds> connect;
   bool reconnected = false;
   std::chrono::nanoseconds txn{0};
@@ -132,20 +134,27 @@ class ClientConnection {
   std::mutex cancel_mutex_;
 };
 
-// The SQLSTATE class of a libpqxx exception. libpqxx 6 does not derive every server error from
+// The SQLSTATE of a libpqxx exception. libpqxx 6 does not derive every server error from
 // sql_error: transaction_rollback (40001 serialization, 40P01 deadlock, 40003) and
 // too_many_connections (53300) come from other branches, and carry no sqlstate().
-const char* error_of(const std::exception& e, std::string& detail) {
-  detail = core::redact(e.what());
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e))
-    return sqlstate_error_kind(sql->sqlstate());
-  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr)
-    return sqlstate_error_kind("40000");
-  if (dynamic_cast<const pqxx::too_many_connections*>(&e) != nullptr)
-    return sqlstate_error_kind("53300");
-  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr)
-    return sqlstate_error_kind("08000");
-  return sqlstate_error_kind("");
+std::string sqlstate_of(const std::exception& e) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) return sql->sqlstate();
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) return "40000";
+  if (dynamic_cast<const pqxx::too_many_connections*>(&e) != nullptr) return "53300";
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return "08000";
+  return "";
+}
+
+// What `out` counts as: kNone, or its SQLSTATE's class.
+ErrorKind kind_of(const Outcome& out, const SqlStateKinds& kinds) {
+  return out.failed ? kinds.of(out.sqlstate) : ErrorKind::kNone;
+}
+
+// Notes the failure `e` in `out`.
+void fail(Outcome& out, const std::exception& e) {
+  out.failed = true;
+  out.sqlstate = sqlstate_of(e);
+  out.detail = core::redact(e.what());
 }
 
 // Serialization failures and deadlocks: pgbench --max-tries retries exactly these.
@@ -307,6 +316,7 @@ struct TransactionWorkload::Shared {
   std::vector<metrics::MetricId> txn_by_script;
   std::vector<std::vector<metrics::MetricId>> statement_ids;  // by script, by statement
   metrics::CounterId retries = 0, reconnects = 0, late = 0;
+  SqlStateKinds error_kinds;
 };
 
 namespace {
@@ -332,9 +342,8 @@ class TransactionClient final : public load::VirtualUser {
       boost::asio::post(ctx_.io,
                         [this, script, outcome = std::move(outcome), done = std::move(done)] {
                           record(script, outcome);
-                          done({.error = outcome.error_name ? ErrorKind::kOther : ErrorKind::kNone,
-                                .tag = static_cast<std::uint16_t>(script),
-                                .error_name = outcome.error_name});
+                          done({.error = kind_of(outcome, s_->error_kinds),
+                                .tag = static_cast<std::uint16_t>(script)});
                         });
     });
   }
@@ -348,7 +357,7 @@ class TransactionClient final : public load::VirtualUser {
         out.connect = connection_.ensure(s_->statement_timeout);
         opened_once_ = true;
       } catch (const std::exception& e) {
-        out.error_name = error_of(e, out.detail);
+        fail(out, e);
       }
       boost::asio::post(ctx_.io, [this, out = std::move(out), done = std::move(done)] {
         if (out.connect) record_connect(*out.connect);
@@ -356,9 +365,7 @@ class TransactionClient final : public load::VirtualUser {
         // under its SQLSTATE class (db_08: libpq gives a refused connection no SQLSTATE of the
         // server's), so that clients that never get a connection show in error_rate instead of
         // silently not running.
-        done({.error = out.error_name ? ErrorKind::kOther : ErrorKind::kNone,
-              .counted = out.error_name != nullptr,
-              .error_name = out.error_name});
+        done({.error = kind_of(out, s_->error_kinds), .counted = out.failed});
       });
     });
   }
@@ -377,7 +384,7 @@ class TransactionClient final : public load::VirtualUser {
     std::optional<SteadyClock::time_point> first_try;
     for (std::uint32_t attempt = 1;; ++attempt) {
       out.statements.clear();
-      out.error_name = nullptr;
+      out.failed = false;
       try {
         const bool was_open = opened_once_;
         if (auto took = connection_.ensure(s_->statement_timeout)) {
@@ -390,7 +397,7 @@ class TransactionClient final : public load::VirtualUser {
         out.txn = SteadyClock::now() - *first_try;
         return out;
       } catch (const std::exception& e) {
-        out.error_name = error_of(e, out.detail);
+        fail(out, e);
         if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
           connection_.drop();
           return out;
@@ -457,7 +464,7 @@ class TransactionClient final : public load::VirtualUser {
     if (out.connect) record_connect(*out.connect);
     if (out.reconnected) r.add(s_->reconnects);
     r.add(s_->retries, out.retries);
-    if (out.error_name) return;
+    if (out.failed) return;
     r.record(s_->txn, out.txn.count());
     r.record(s_->txn_by_script[script], out.txn.count());
     const auto& ids = s_->statement_ids[script];
@@ -515,6 +522,7 @@ void TransactionWorkload::declare(metrics::MetricSet& set) {
   s.retries = set.counter("txn_retries");
   s.reconnects = set.counter("reconnects");
   s.late = set.counter("txn_late");
+  s.error_kinds.declare(set);
 }
 
 std::vector<std::string> TransactionWorkload::tag_values() const {
@@ -535,6 +543,7 @@ struct BulkWorkload::Shared {
   BulkOptions options;
   std::vector<metrics::CounterId> rows_steady;  // by method: steady rate row_throughput{method:...}
   metrics::CounterId rows_total = 0;
+  SqlStateKinds error_kinds;
 };
 
 namespace {
@@ -555,17 +564,15 @@ class BulkClient final : public load::VirtualUser {
     const core::TimePoint started = ctx_.operation_start;  // rows count by the batch's start
     thread_->post([this, method, started, done = std::move(done)]() mutable {
       Outcome out = load_batch(s_->options.methods[method] == "copy");
-      boost::asio::post(ctx_.io,
-                        [this, method, started, out = std::move(out), done = std::move(done)] {
-                          if (!out.error_name) {
-                            ctx_.recorder.add(s_->rows_total, out.rows);
-                            if (ctx_.is_steady && ctx_.is_steady(started))
-                              ctx_.recorder.add(s_->rows_steady[method], out.rows);
-                          }
-                          done({.error = out.error_name ? ErrorKind::kOther : ErrorKind::kNone,
-                                .tag = static_cast<std::uint16_t>(method),
-                                .error_name = out.error_name});
-                        });
+      boost::asio::post(ctx_.io, [this, method, started, out = std::move(out),
+                                  done = std::move(done)] {
+        if (!out.failed) {
+          ctx_.recorder.add(s_->rows_total, out.rows);
+          if (ctx_.is_steady && ctx_.is_steady(started))
+            ctx_.recorder.add(s_->rows_steady[method], out.rows);
+        }
+        done({.error = kind_of(out, s_->error_kinds), .tag = static_cast<std::uint16_t>(method)});
+      });
     });
   }
 
@@ -594,7 +601,7 @@ class BulkClient final : public load::VirtualUser {
       tx.commit();
       out.rows = rows;
     } catch (const std::exception& e) {
-      out.error_name = error_of(e, out.detail);
+      fail(out, e);
       connection_.drop();
     }
     return out;
@@ -623,6 +630,7 @@ void BulkWorkload::declare(metrics::MetricSet& set) {
     shared_->rows_steady.push_back(set.steady_rate(metrics::tagged("row_throughput", "method", m)));
   }
   shared_->rows_total = set.counter("rows_loaded");
+  shared_->error_kinds.declare(set);
 }
 
 std::vector<std::string> BulkWorkload::tag_values() const { return shared_->options.methods; }

@@ -50,12 +50,12 @@ ErrorKind upgrade_failure(const error_code& ec, unsigned status) {
 
 // What the end of an open session counts under, when nobody asked for it.
 Failure end_failure(const error_code& ec) {
-  if (ec == beast::error::timeout) return {ErrorKind::kTimeout, nullptr, ec.message()};
+  if (ec == beast::error::timeout) return {ErrorKind::kTimeout, false, ec.message()};
   const error_code closed = websocket::error::closed;
   if (ec.category() == closed.category() && ec != websocket::error::closed) {
-    return {ErrorKind::kProtocol, nullptr, ec.message()};  // bad frame, invalid UTF-8, too big
+    return {ErrorKind::kProtocol, false, ec.message()};  // bad frame, invalid UTF-8, too big
   }
-  return {ErrorKind::kNone, kDrops, ec.message()};  // close frame, EOF or reset from the peer
+  return {ErrorKind::kNone, true, ec.message()};  // close frame, EOF or reset from the peer
 }
 
 template <class Next>
@@ -92,7 +92,7 @@ class Impl final : public Session::Core, public std::enable_shared_from_this<Imp
     }
     if (ec) {
       return finish_connect(
-          {ErrorKind::kOther, nullptr,
+          {ErrorKind::kOther, false,
            "cannot bind source address " + options_.source_address + ": " + ec.message()});
     }
     tcp.async_connect(endpoint, [self](error_code e) { self->on_tcp(e); });
@@ -138,7 +138,7 @@ class Impl final : public Session::Core, public std::enable_shared_from_this<Imp
     if (ec) {
       const ErrorKind kind =
           ec == beast::error::timeout ? ErrorKind::kTimeout : net::connect_error_kind(ec);
-      return finish_connect({kind, nullptr, ec.message()});
+      return finish_connect({kind, false, ec.message()});
     }
     error_code ignored;
     beast::get_lowest_layer(ws_).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -154,7 +154,7 @@ class Impl final : public Session::Core, public std::enable_shared_from_this<Imp
             if (self->aborted_) return;
             if (e) {
               return self->finish_connect(
-                  {e == beast::error::timeout ? ErrorKind::kTimeout : ErrorKind::kTls, nullptr,
+                  {e == beast::error::timeout ? ErrorKind::kTimeout : ErrorKind::kTls, false,
                    e.message()});
             }
             self->upgrade();
@@ -186,7 +186,7 @@ class Impl final : public Session::Core, public std::enable_shared_from_this<Imp
   void on_upgrade(error_code ec) {
     if (aborted_) return;
     if (ec)
-      return finish_connect({upgrade_failure(ec, response_.result_int()), nullptr, ec.message()});
+      return finish_connect({upgrade_failure(ec, response_.result_int()), false, ec.message()});
     response_ = {};
     open_ = true;
     ConnectOutcome outcome;

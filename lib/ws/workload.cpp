@@ -6,7 +6,7 @@
 
 #include "perfgate/core/error.hpp"
 #include "perfgate/metrics/catalog.hpp"
-#include "perfgate/metrics/merge.hpp"
+#include "perfgate/ws/broadcast_merge.hpp"
 #include "perfgate/ws/ledger.hpp"
 #include "perfgate/ws/session.hpp"
 
@@ -33,6 +33,7 @@ struct Ids {
   metrics::MetricId ws_connect, ws_rtt, broadcast_latency, session_uptime;
   metrics::CounterId sent, received, steady_sent, steady_received, missing, unexpected, skewed,
       expected, opened, dropped, reconnections;
+  metrics::ErrorKind drops = metrics::ErrorKind::kOther;  // the kind a dropped session fails as
 };
 
 }  // namespace
@@ -312,7 +313,7 @@ class User final : public load::VirtualUser {
   }
 
   void on_lost(const Failure& f) {
-    if (f.is_drop()) ctx_.recorder.add(sh_.ids.dropped);
+    if (f.dropped) ctx_.recorder.add(sh_.ids.dropped);
     note_session_end();
     if (ledger_) ctx_.recorder.add(sh_.ids.missing, ledger_->abandon());
     session_.reset();
@@ -340,10 +341,9 @@ class User final : public load::VirtualUser {
     session_.reset();
   }
 
-  static OperationResult failure_result(const Failure& f, std::uint16_t tag, bool session_lost) {
+  OperationResult failure_result(const Failure& f, std::uint16_t tag, bool session_lost) const {
     OperationResult r;
-    r.error = f.name != nullptr ? ErrorKind::kNone : f.kind;
-    r.error_name = f.name;
+    r.error = f.dropped ? sh_.ids.drops : f.kind;
     r.tag = tag;
     r.session_lost = session_lost;
     return r;
@@ -418,6 +418,7 @@ void RealtimeWorkload::declare(metrics::MetricSet& set) {
   ids.opened = set.counter("sessions_opened");
   ids.dropped = set.counter("sessions_dropped");
   ids.reconnections = set.counter("reconnections");
+  ids.drops = set.error_kind("drops");
   // Shares of whole counts (annotate() adds the broadcast ledger's expected and missing).
   set.share("drop_rate", ids.dropped, ids.opened);
   set.share("message_loss", ids.missing, ids.expected);
@@ -443,7 +444,7 @@ void RealtimeWorkload::annotate(metrics::RunResult& r) const {
   r.counters["broadcast_receipts"] = receipts;
   doc["subscribers"] = shared_->subscribers_peak.load();
   r.context["broadcast"] = doc;
-  const metrics::Histogram fanout = metrics::broadcast_fanout(doc);
+  const metrics::Histogram fanout = broadcast_fanout(doc);
   if (fanout.count() > 0) r.histograms["broadcast_fanout"] = fanout;
 }
 

@@ -12,6 +12,7 @@
 #include "perfgate/gtest/suite.hpp"
 #include "perfgate/http/flow.hpp"
 #include "perfgate/pg/workload.hpp"
+#include "perfgate/run/measure.hpp"
 
 namespace perfgate::suites::database_throughput {
 namespace {
@@ -106,10 +107,9 @@ TEST_F(DatabaseThroughput, LatencyUnderLoad) {
   load::LoadProfile probe;
   probe.plan = load::StagePlan::constant(options.probe.clients, options.probe.duration);
   probe.threads = 2;
-  metrics::MetricSet probe_set;
-  const auto measured = load::run(probe_workload, probe, probe_set);
-  const double max_tps =
-      static_cast<double>(measured.recorder.steady_completed()) / measured.steady_seconds;
+  const metrics::RunResult measured =
+      run::measure(probe_workload, probe, {.label = "database_throughput/probe"}).result;
+  const double max_tps = measured.rates.at("throughput").value();
   ASSERT_GT(max_tps, 0) << "the probe completed no transaction";
   const double rate = max_tps * options.probe.rate_fraction;
   std::cout << fmt::format("probe: {:.0f} TPS with {} clients; running at {:.0f}/s\n", max_tps,

@@ -56,23 +56,30 @@ TEST(MergeShards, HistogramsMergeExactlyAndCountsAdd) {
   EXPECT_EQ(m.histograms.at("sessions_held").max(), 50'000);
 }
 
-TEST(MergeShards, FanoutTakesEachBroadcastsLatestReceiptInAnyShard) {
+// A driver's context section is folded by the driver's ContextMerge, which may rebuild the
+// figures catalogued Merge::kRebuilt; the shards' own copies of those are not merged.
+TEST(MergeShards, ADriversSectionIsFoldedByItsContextMerge) {
   RunResult a = shard(0, 2), b = shard(1, 2);
-  a.context["broadcast"] = {{"sent_ns", {100, 200}},
-                            {"last_receipt_ns", {150, 260}},
-                            {"receipts", {5, 5}},
-                            {"subscribers", 5}};
-  b.context["broadcast"] = {{"sent_ns", {100, 0}},
-                            {"last_receipt_ns", {190, 0}},
-                            {"receipts", {5, 0}},
-                            {"subscribers", 5}};
-  const RunResult m = merge_shards({a, b});
-  const Histogram& fanout = m.histograms.at("broadcast_fanout");
-  EXPECT_EQ(fanout.count(), 2u);
-  EXPECT_EQ(fanout.max(), 90);  // broadcast 1: 190 - 100, from shard b
-  EXPECT_EQ(fanout.min(), 60);  // broadcast 2: 260 - 200, only shard a got it
-  EXPECT_EQ(m.context["broadcast"]["receipts"][0], 10);
-  EXPECT_EQ(m.context["broadcast"]["subscribers"], 10);
+  a.context["tally"] = 2;
+  b.context["tally"] = 3;
+  a.histograms["broadcast_fanout"].record(1);  // Merge::kRebuilt: dropped
+  ContextMerge tally{"tally",
+                     [](const std::vector<nlohmann::json>& sections) {
+                       int sum = 0;
+                       for (const auto& s : sections) sum += s.get<int>();
+                       return nlohmann::json(sum);
+                     },
+                     [](const nlohmann::json& merged, RunResult& r) {
+                       r.histograms["broadcast_fanout"].record(merged.get<int>());
+                     }};
+  const RunResult m = merge_shards({a, b}, std::span(&tally, 1));
+  EXPECT_EQ(m.context["tally"], 5);
+  ASSERT_EQ(m.histograms.at("broadcast_fanout").count(), 1u);
+  EXPECT_EQ(m.histograms.at("broadcast_fanout").max(), 5);
+  // Without the driver, the section is the first shard's and nothing is rebuilt.
+  const RunResult plain = merge_shards({a, b});
+  EXPECT_EQ(plain.context["tally"], 2);
+  EXPECT_EQ(plain.histograms.count("broadcast_fanout"), 0u);
 }
 
 TEST(MergeShards, RefusesWhatIsNotOneRun) {

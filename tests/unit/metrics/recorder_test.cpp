@@ -61,12 +61,13 @@ TEST(MetricSetTest, DeclaredRatesAreDerivedByCollect) {
 TEST(RecorderTest, CountsOperationsErrorsAndSeconds) {
   MetricSet set;
   const MetricId latency = set.histogram("latency");
+  const ErrorKind db_40 = set.error_kind("db_40");
   const core::TimePoint t0{};
   Recorder r(set, t0);
   r.operation_finished(t0 + 100ms, 1000, ErrorKind::kNone, true);
   r.operation_finished(t0 + 1500ms, 2000, ErrorKind::kNone, false);
   r.operation_finished(t0 + 1600ms, 0, ErrorKind::kTimeout, true);
-  r.operation_failed_as(t0 + 2100ms, "db_40");
+  r.operation_finished(t0 + 2100ms, 0, db_40, true);
   r.record(latency, 1000);
   EXPECT_EQ(r.attempted(), 4u);
   EXPECT_EQ(r.completed(), 2u);
@@ -83,6 +84,27 @@ TEST(RecorderTest, CountsOperationsErrorsAndSeconds) {
   EXPECT_EQ(result.errors.at("db_40"), 1u);
   EXPECT_DOUBLE_EQ(result.rates.at("error_rate").value(), 0.5);
   EXPECT_DOUBLE_EQ(result.rates.at("throughput").value(), 0.1);
+}
+
+// A kind is one id: declared once, idempotent, built-in names are the built-in kinds, and an id
+// the set never declared counts as "other" rather than out of bounds.
+TEST(RecorderTest, DeclaredErrorKindsAreIdsBesideTheBuiltInOnes) {
+  MetricSet set;
+  const ErrorKind drops = set.error_kind("drops");
+  EXPECT_EQ(static_cast<std::size_t>(drops), kErrorKindCount);
+  EXPECT_EQ(set.error_kind("drops"), drops);
+  EXPECT_EQ(set.error_kind("timeout"), ErrorKind::kTimeout);
+  EXPECT_EQ(set.error_kind_name(drops), "drops");
+  EXPECT_EQ(set.error_kind_name(ErrorKind::kReset), "reset");
+  EXPECT_THROW(set.error_kind("none"), std::invalid_argument);
+  EXPECT_THROW(set.error_kind(""), std::invalid_argument);
+  Recorder r(set, core::TimePoint{});
+  r.operation_finished(core::TimePoint{}, 0, drops, true);
+  r.operation_finished(core::TimePoint{}, 0, static_cast<ErrorKind>(kErrorKindCount + 7), true);
+  const RunResult result = collect(set, r, 1.0);
+  EXPECT_EQ(result.errors.at("drops"), 1u);
+  EXPECT_EQ(result.errors.at("other"), 1u);
+  EXPECT_EQ(result.failed, 2u);
 }
 
 TEST(RecorderTest, MergeAddsEverything) {

@@ -8,6 +8,9 @@
 #include <cmath>
 #include <map>
 
+#include "perfgate/metrics/run_result.hpp"
+#include "perfgate/pg/sqlstate.hpp"
+
 namespace perfgate::pg {
 namespace {
 
@@ -141,12 +144,36 @@ TEST(DistributionTest, ZipfianFavoursTheLowestKeysByItsExponent) {
 }
 
 TEST(SqlStateTest, ClassifiesByClass) {
-  EXPECT_STREQ(sqlstate_error_kind("40001"), "db_40");
-  EXPECT_STREQ(sqlstate_error_kind("40P01"), "db_40");
-  EXPECT_STREQ(sqlstate_error_kind("08006"), "db_08");
-  EXPECT_STREQ(sqlstate_error_kind("57P01"), "db_57");
-  EXPECT_STREQ(sqlstate_error_kind(""), "db_unknown");
-  EXPECT_EQ(sqlstate_error_kind("40001"), sqlstate_error_kind("40P01"));  // interned
+  EXPECT_EQ(sqlstate_error_kind("40001"), "db_40");
+  EXPECT_EQ(sqlstate_error_kind("40P01"), "db_40");
+  EXPECT_EQ(sqlstate_error_kind("08006"), "db_08");
+  EXPECT_EQ(sqlstate_error_kind("57P01"), "db_57");
+  EXPECT_EQ(sqlstate_error_kind(""), "db_unknown");
+  EXPECT_EQ(sqlstate_error_kind("4000a"), "db_unknown");
+}
+
+// Every class is a declared kind of its own, named as sqlstate_error_kind names it, and a
+// recorder counts by it: "db_40" in the results, not "other".
+TEST(SqlStateTest, EveryClassIsADeclaredKind) {
+  metrics::MetricSet set;
+  SqlStateKinds kinds;
+  EXPECT_EQ(kinds.of("40001"), metrics::ErrorKind::kOther);  // not declared yet
+  kinds.declare(set);
+  for (const char* state : {"40001", "40P01", "08006", "57P01", "53300", "P0001", "U0001", "XX000"})
+    EXPECT_EQ(set.error_kind_name(kinds.of(state)), sqlstate_error_kind(state)) << state;
+  EXPECT_EQ(kinds.of("40001"), kinds.of("40P01"));
+  EXPECT_NE(kinds.of("40001"), kinds.of("08006"));
+  EXPECT_EQ(set.error_kind_name(kinds.of("")), "db_unknown");
+  EXPECT_EQ(set.error_kind_count(), metrics::kErrorKindCount + 36 * 36 + 1);
+
+  metrics::Recorder r(set, core::TimePoint{});
+  r.operation_finished(core::TimePoint{}, 0, kinds.of("40001"), true);
+  r.operation_finished(core::TimePoint{}, 0, kinds.of("40P01"), true);
+  r.operation_finished(core::TimePoint{}, 0, kinds.of("57P01"), true);
+  const metrics::RunResult result = metrics::collect(set, r, 1.0);
+  EXPECT_EQ(result.errors.at("db_40"), 2u);
+  EXPECT_EQ(result.errors.at("db_57"), 1u);
+  EXPECT_EQ(result.errors.size(), 2u);
 }
 
 }  // namespace

@@ -37,14 +37,13 @@ namespace perfgate::load {
 
 // What one operation ended as.
 struct OperationResult {
+  // kNone for a success; else the kind it failed as: built in, or declared by the workload with
+  // MetricSet::error_kind ("db_40").
   metrics::ErrorKind error = metrics::ErrorKind::kNone;
   // Index into Workload::tag_values() (0 when the workload has no tags).
   std::uint16_t tag = 0;
   // False for a no-op (a user with nothing to do at start or stop): not counted as an operation.
   bool counted = true;
-  // A failure kind outside ErrorKind (e.g. "db_40"); must point to storage that outlives the run
-  // (a literal, or pg::sqlstate_error_kind). When set, the operation failed under this name.
-  const char* error_name = nullptr;
   // The user's session ended with this operation (a dropped connection): it no longer counts
   // toward sessions_held, and the user's next turn starts a new one (start() again).
   bool session_lost = false;

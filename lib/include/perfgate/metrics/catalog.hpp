@@ -26,6 +26,14 @@ enum class Direction {
   kAtLeast,  // higher is better: throughput, sessions held
 };
 
+// How shards' figures of a metric become one run's (metrics/merge.hpp).
+enum class Merge {
+  kSamples,     // histograms merge exactly; rates add events (per-second rates share the clock)
+  kSumOfPeaks,  // a level held at once in every shard (sessions_held): the sum of their maxima
+  kRebuilt,     // rebuilt from a driver's context section by that driver's ContextMerge
+                // (broadcast_fanout: from each broadcast's latest receipt in any shard)
+};
+
 struct MetricInfo {
   std::string_view name;
   MetricKind kind;
@@ -35,6 +43,7 @@ struct MetricInfo {
   // percentages recorded in parts per million, 1e-3 for rates recorded in thousandths.
   double scale;
   std::string_view definition;
+  Merge merge = Merge::kSamples;
 };
 
 // Every metric perfgate records.

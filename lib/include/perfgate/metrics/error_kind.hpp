@@ -10,7 +10,10 @@ namespace perfgate::metrics {
 
 // Why an operation failed. Each failed operation is counted under exactly one kind, so the sum
 // over kinds equals the number of failed operations (DESIGN.md `error_rate`).
-enum class ErrorKind : std::uint8_t {
+//
+// The kinds below are built in; a driver declares kinds of its own with MetricSet::error_kind
+// ("db_40", "drops"), which returns ids past kOther. Either way an operation carries one id.
+enum class ErrorKind : std::uint16_t {
   kNone = 0,     // not a failure
   kRefused,      // the connection was refused (nothing listening, or the server's limit)
   kTimeout,      // connect or request timeout expired
@@ -30,14 +33,19 @@ enum class ErrorKind : std::uint8_t {
   kOther,         // anything else: a system error none of the above names
 };
 
+// The number of built-in kinds (kNone included); declared kinds are numbered from here.
 inline constexpr std::size_t kErrorKindCount = 14;
 
+inline constexpr std::array<std::string_view, kErrorKindCount> kBuiltInErrorKindNames{
+    "none",        "refused",       "timeout",       "reset",   "status_4xx",
+    "status_5xx",  "protocol",      "closed_early",  "dropped", "tls",
+    "unreachable", "loadgen_ports", "loadgen_files", "other"};
+
+// The name of a built-in kind ("other" for an id past them: MetricSet::error_kind_name knows
+// the declared ones).
 constexpr std::string_view error_kind_name(ErrorKind kind) {
-  constexpr std::array<std::string_view, kErrorKindCount> kNames{
-      "none",        "refused",       "timeout",       "reset",   "status_4xx",
-      "status_5xx",  "protocol",      "closed_early",  "dropped", "tls",
-      "unreachable", "loadgen_ports", "loadgen_files", "other"};
-  return kNames[static_cast<std::size_t>(kind)];
+  const auto i = static_cast<std::size_t>(kind);
+  return i < kErrorKindCount ? kBuiltInErrorKindNames[i] : kBuiltInErrorKindNames.back();
 }
 
 }  // namespace perfgate::metrics

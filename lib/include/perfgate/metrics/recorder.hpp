@@ -48,6 +48,14 @@ class MetricSet {
   // derive_shares() computes it from RunResult::counters, so figures a workload adds after the
   // run (its annotate step) count too; absent while `whole` is 0.
   void share(std::string_view key, CounterId part, CounterId whole);
+  // Declares a failure kind of the driver's own ("db_40", "drops") and returns its id, which
+  // the driver's users set as OperationResult::error; idempotent. A built-in kind's name returns
+  // that kind. Throws std::invalid_argument for an empty name or "none".
+  ErrorKind error_kind(std::string_view name);
+  // The name of `kind`, built in or declared here.
+  std::string_view error_kind_name(ErrorKind kind) const;
+  // Built-in and declared kinds: ids run from 0 to this, exclusive.
+  std::size_t error_kind_count() const { return kErrorKindCount + error_kinds_.size(); }
 
   struct Counter {
     std::string name;  // the counter's name, or the rate key of a steady rate's counter
@@ -67,6 +75,7 @@ class MetricSet {
   std::vector<std::string> histograms_;
   std::vector<Counter> counters_;
   std::vector<Share> shares_;
+  std::vector<std::string> error_kinds_;  // declared kinds, ids from kErrorKindCount
 };
 
 // Per-second figures of a run, for plots and the progress line.
@@ -93,13 +102,11 @@ class Recorder {
   void add(CounterId id, std::uint64_t n = 1) noexcept { counters_[id] += n; }
 
   // Counts one finished (attempted) operation: `latency_ns` is recorded by the caller in its own
-  // histograms; here it feeds the time series. `error` is kNone for a success. `steady` says
-  // whether the operation finished inside a steady (non-ramp) window, for `throughput`.
+  // histograms; here it feeds the time series. `error` is kNone for a success, else a built-in
+  // or declared kind (an id the set did not declare counts as kOther). `steady` says whether the
+  // operation finished inside a steady (non-ramp) window, for `throughput`.
   void operation_finished(core::TimePoint at, std::int64_t latency_ns, ErrorKind error,
                           bool steady);
-  // Counts a failed operation under a kind that is not in ErrorKind (e.g. `db_40`). Allocates on
-  // first use of a name: errors are rare next to samples.
-  void operation_failed_as(core::TimePoint at, std::string_view kind);
   // Counts an operation that the harness cut (still running when the run's graceful stop ran
   // out, or when it was interrupted): not the target's failure, so neither attempted nor failed.
   void operation_interrupted() noexcept { ++interrupted_; }
@@ -117,10 +124,8 @@ class Recorder {
   };
   const std::vector<Histogram>& histograms() const { return histograms_; }
   const std::vector<std::uint64_t>& counters() const { return counters_; }
-  const std::array<std::uint64_t, kErrorKindCount>& errors() const { return errors_; }
-  const std::map<std::string, std::uint64_t, std::less<>>& named_errors() const {
-    return named_errors_;
-  }
+  // Failed operations per kind, indexed by ErrorKind (MetricSet::error_kind_count() entries).
+  const std::vector<std::uint64_t>& errors() const { return errors_; }
   const std::vector<SeriesPoint>& series() const { return series_; }
   const std::vector<ExceedanceSlot>& exceedance() const { return exceedance_; }
   std::uint64_t steady_completed() const noexcept { return steady_completed_; }
@@ -138,8 +143,7 @@ class Recorder {
   std::int64_t exceedance_limit_ns_;
   std::vector<Histogram> histograms_;
   std::vector<std::uint64_t> counters_;
-  std::array<std::uint64_t, kErrorKindCount> errors_{};
-  std::map<std::string, std::uint64_t, std::less<>> named_errors_;
+  std::vector<std::uint64_t> errors_;
   std::vector<SeriesPoint> series_;
   std::vector<ExceedanceSlot> exceedance_;
   std::uint64_t attempted_ = 0;

@@ -86,8 +86,4 @@ std::int64_t random_gaussian(std::int64_t lo, std::int64_t hi, double parameter,
 std::int64_t random_zipfian(std::int64_t lo, std::int64_t hi, double parameter,
                             std::mt19937_64& rng);
 
-// "db_" + the SQLSTATE's class (its first two characters), e.g. "40001" -> "db_40"; "db_unknown"
-// when the state is not five characters. The returned pointer stays valid for the program's life.
-const char* sqlstate_error_kind(std::string_view sqlstate);
-
 }  // namespace perfgate::pg

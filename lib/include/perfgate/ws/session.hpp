@@ -23,18 +23,14 @@
 
 namespace perfgate::ws {
 
-// The named kind an unexpected close of an open session counts under.
-inline constexpr const char* kDrops = "drops";
-
-// How a session failed: an ErrorKind, or the named kind kDrops.
+// How a session failed.
 struct Failure {
-  metrics::ErrorKind kind = metrics::ErrorKind::kNone;
-  const char* name = nullptr;  // kDrops when the peer closed or reset an open session
-  std::string detail;          // the underlying error message, for logs
-  explicit operator bool() const { return kind != metrics::ErrorKind::kNone || name != nullptr; }
-  // Compared by text: the same literal may sit at a different address in each translation unit
-  // (it does under AddressSanitizer), so `name == kDrops` is not reliable.
-  bool is_drop() const { return name != nullptr && std::string_view(name) == kDrops; }
+  metrics::ErrorKind kind = metrics::ErrorKind::kNone;  // kNone with `dropped` for a drop
+  // The peer closed or reset an open session: counted under the workload's own kind "drops"
+  // (declared with MetricSet::error_kind), not a built-in one.
+  bool dropped = false;
+  std::string detail;  // the underlying error message, for logs
+  explicit operator bool() const { return kind != metrics::ErrorKind::kNone || dropped; }
 };
 
 struct SessionOptions {

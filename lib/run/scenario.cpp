@@ -1,0 +1,160 @@
+// scenario.cpp - Run a scenario, then judge it: rules, shard gate, baseline.
+#include "perfgate/run/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <ostream>
+#include <sstream>
+
+#include "perfgate/config/baseline.hpp"
+#include "perfgate/metrics/catalog.hpp"
+#include "perfgate/report/results_file.hpp"
+#include "perfgate/run/capacity_search.hpp"
+
+namespace perfgate::run {
+namespace {
+
+// recovery_time's limit: the scenario's p(95) latency rule, at its gate tier.
+std::optional<std::int64_t> recovery_limit(const config::ScenarioConfig& sc) {
+  bool wanted = false;
+  std::optional<std::int64_t> limit;
+  for (const config::Rule& rule : sc.rules) {
+    wanted = wanted || metrics::base_name(rule.metric) == "recovery_time";
+    if (rule.metric == "latency" && rule.statistic.kind == config::Statistic::Kind::kPercentile &&
+        rule.statistic.percentile == 95) {
+      limit = static_cast<std::int64_t>(rule.limits.at(sc.gate));
+    }
+  }
+  if (!wanted) return std::nullopt;
+  if (!limit) {
+    throw config::ConfigError(
+        sc.file, "/scenarios/" + sc.name + "/thresholds",
+        "recovery_time needs a \"latency\": {\"p(95)\": ...} rule to recover under");
+  }
+  return limit;
+}
+
+// The outcome of a rule that was not measured, with why.
+metrics::ThresholdOutcome unjudged(const config::ScenarioConfig& sc, const config::Rule& rule,
+                                   std::string note) {
+  metrics::ThresholdOutcome o;
+  o.metric = rule.metric;
+  o.statistic = rule.statistic.text;
+  o.comparison = rule.direction == metrics::Direction::kAtMost ? "<=" : ">=";
+  o.limit = rule.limits.at(sc.gate);
+  o.tier = "none";
+  o.note = std::move(note);
+  return o;
+}
+
+}  // namespace
+
+config::DeclaredTags declared_tags(const load::Workload& workload, const load::LoadProfile& load) {
+  config::DeclaredTags tags;
+  if (const std::string key = workload.tag_key(); !key.empty()) tags[key] = workload.tag_values();
+  auto& stages = tags["stage"];
+  if (const std::size_t n = load.plan.stages().size(); n > 1) {
+    for (std::size_t i = 1; i <= n; ++i) stages.push_back(std::to_string(i));
+  }
+  return tags;
+}
+
+std::string compare_with_baseline(const config::ScenarioConfig& sc,
+                                  const std::optional<std::string>& path_override,
+                                  metrics::RunResult& r) {
+  if (!sc.baseline && !path_override) return "";
+  config::BaselineRule rule = sc.baseline.value_or(config::BaselineRule{});
+  if (path_override) rule.path = *path_override;
+  const std::string file =
+      std::filesystem::is_directory(rule.path) ? report::results_path(rule.path, r) : rule.path;
+  if (!std::filesystem::exists(file)) {
+    r.context["baseline"] = {{"file", file}, {"note", "no baseline run there: not compared"}};
+    return fmt::format("no baseline at {}: {} not compared", file, r.scenario);
+  }
+  const metrics::RunResult before = report::read_results(file);
+  if (const auto why = config::incomparable(before, r)) {
+    // The table asks for a comparison that cannot be made: a failed rule, not a silent pass.
+    metrics::ThresholdOutcome o;
+    o.metric = "baseline";
+    o.statistic = "profile";
+    o.comparison = "==";
+    o.tier = "none";
+    o.note = fmt::format("{} not compared with {}: {}", r.scenario, file, *why);
+    r.thresholds.push_back(o);
+    r.passed = false;
+    r.context["baseline"] = {{"file", file}, {"note", o.note}};
+    return o.note;
+  }
+  config::apply_baseline(config::compare_runs(before, r, config::rule_statistics(sc),
+                                              rule.max_regression, sc.min_samples),
+                         rule.max_regression, file, r);
+  return "";
+}
+
+ScenarioOutcome run_scenario(load::Workload& workload, const ScenarioRun& how) {
+  const config::ScenarioConfig& sc = *how.scenario;
+  const load::LoadProfile profile = how.load.value_or(sc.load);
+  std::ostringstream silent;
+  std::ostream& out = how.measure.out ? *how.measure.out : silent;
+  const auto named = [&sc](metrics::RunResult& r) {
+    r.suite = sc.suite;
+    r.scenario = sc.name;
+    r.profile = sc.profile;
+  };
+
+  // A rule whose tag selector can match nothing would only say "no samples" after the whole
+  // load: say so before any is sent.
+  if (const auto unmatched = config::unmatched_selectors(sc, declared_tags(workload, profile));
+      !unmatched.empty()) {
+    ScenarioOutcome refused{.result = {}, .refused = true};
+    named(refused.result);
+    for (const config::UnmatchedSelector& u : unmatched) {
+      refused.result.thresholds.push_back(unjudged(sc, *u.rule, u.why + " (no load was sent)"));
+      out << "perfgate: " << u.where() << '\n';
+    }
+    refused.result.passed = false;
+    out << std::flush;
+    return refused;
+  }
+
+  MeasureOptions options = how.measure;
+  options.recovery_limit_ns = recovery_limit(sc);
+  const auto annotate = [&how](Measurement& m) {
+    if (!how.annotate) return;
+    how.annotate(m.result);
+    rederive_shares(m);
+  };
+  Measurement m;
+  if (profile.kind == load::ExecutorKind::kCapacity) {
+    m = search_capacity(sc, workload, profile, options, annotate);
+  } else {
+    m = measure(workload, profile, options);
+    if (m.ran) annotate(m);
+  }
+  metrics::RunResult r = std::move(m.result);
+  named(r);
+  r.context = how.context;
+  r.context["load"] = sc.load_json;
+  if (m.setup) {
+    r.context["setup"] = {{"seconds", m.setup->seconds},
+                          {"slots", m.setup->slots},
+                          {"started", m.setup->started},
+                          {"failed", m.setup->failed},
+                          {"cut", m.setup->cut}};
+  }
+  if (!how.load_note.is_null()) r.context["adjusted"] = how.load_note;
+  config::evaluate(sc, r);
+  if (r.shard.count > 1) {
+    // A shard's share of the load says nothing about a table's absolute figures (throughput,
+    // counts, min_samples): its rules are shown, but the gate is the merged run's.
+    r.passed = !r.interrupted;
+    r.context["gate"] = "merged run";
+  } else if (const std::string note = compare_with_baseline(sc, how.baseline_path, r);
+             !note.empty()) {
+    out << "perfgate: " << note << '\n';
+  }
+  return {.result = std::move(r)};
+}
+
+}  // namespace perfgate::run
