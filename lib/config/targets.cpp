@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "perfgate/core/json_node.hpp"
 #include "perfgate/core/redact.hpp"
 #include "perfgate/core/strict_json.hpp"
 
@@ -40,6 +41,40 @@ std::string read_file(const std::string& path, const std::string& what) {
   return b.str();
 }
 
+// The targets of `doc`, by name; throws core::FieldError.
+std::map<std::string, Target> parse_targets(const core::JsonNode& doc, const std::string& source) {
+  if (!doc.value().is_object()) doc.fail("expected an object of targets by name");
+  std::map<std::string, Target> t;
+  for (const auto& [name, _] : doc.value().items()) {
+    const core::JsonNode value = doc.child(name);
+    Target target;
+    target.name = name;
+    target.source = source;
+    if (value.value().is_string()) {
+      target.url = value.value().get<std::string>();
+    } else if (value.value().is_object()) {
+      value.only_keys({"url", "insecure", "pid", "models", "api_key_env"});
+      if (!value.has("url")) value.fail("expected \"url\": the target's URL");
+      target.url = value.child("url").string("the target's URL (a string)");
+      target.insecure = value.bool_or("insecure", false);
+      if (value.has("pid")) {
+        target.pid = static_cast<int>(value.child("pid").whole_number("a process id", 4'194'304));
+      }
+      if (value.has("models")) {
+        const core::JsonNode m = value.child("models");
+        m.expect_array("a non-empty array of model names", true);
+        for (std::size_t i = 0; i < m.size(); ++i)
+          target.models.push_back(m.element(i).string("a model name"));
+      }
+      target.api_key_env = value.string_or("api_key_env", target.api_key_env);
+    } else {
+      value.fail("expected a URL string or {\"url\": ..., \"insecure\": ...}");
+    }
+    t[name] = std::move(target);
+  }
+  return t;
+}
+
 }  // namespace
 
 std::string Target::redacted() const { return core::redact(url); }
@@ -54,57 +89,11 @@ Targets Targets::parse(const std::string& text, const std::string& source) {
   } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     throw ConfigError(source, "", fmt::format("malformed JSON: {}", e.what()));
   }
-  if (!doc.is_object()) throw ConfigError(source, "", "expected an object of targets by name");
   Targets t;
-  for (const auto& [name, value] : doc.items()) {
-    Target target;
-    target.name = name;
-    target.source = source;
-    if (value.is_string()) {
-      target.url = value.get<std::string>();
-    } else if (value.is_object()) {
-      for (const auto& [key, _] : value.items()) {
-        if (key != "url" && key != "insecure" && key != "pid" && key != "models" &&
-            key != "api_key_env") {
-          throw ConfigError(source, "/" + name + "/" + key,
-                            "unknown key (expected url, insecure, pid, models or api_key_env)");
-        }
-      }
-      if (!value.contains("url") || !value["url"].is_string()) {
-        throw ConfigError(source, "/" + name + "/url", "expected the target's URL (a string)");
-      }
-      target.url = value["url"].get<std::string>();
-      if (value.contains("insecure")) {
-        if (!value["insecure"].is_boolean())
-          throw ConfigError(source, "/" + name + "/insecure", "expected true or false");
-        target.insecure = value["insecure"].get<bool>();
-      }
-      if (value.contains("pid")) {
-        if (!value["pid"].is_number_integer())
-          throw ConfigError(source, "/" + name + "/pid", "expected a process id");
-        target.pid = value["pid"].get<int>();
-      }
-      if (value.contains("models")) {
-        const json& m = value["models"];
-        if (!m.is_array() || m.empty() ||
-            !std::all_of(m.begin(), m.end(), [](const json& x) { return x.is_string(); })) {
-          throw ConfigError(source, "/" + name + "/models",
-                            "expected a non-empty array of model names");
-        }
-        target.models = m.get<std::vector<std::string>>();
-      }
-      if (value.contains("api_key_env")) {
-        if (!value["api_key_env"].is_string()) {
-          throw ConfigError(source, "/" + name + "/api_key_env",
-                            "expected the name of an environment variable");
-        }
-        target.api_key_env = value["api_key_env"].get<std::string>();
-      }
-    } else {
-      throw ConfigError(source, "/" + name,
-                        "expected a URL string or {\"url\": ..., \"insecure\": ...}");
-    }
-    t.targets_[name] = std::move(target);
+  try {
+    t.targets_ = parse_targets(core::JsonNode(doc), source);
+  } catch (const core::FieldError& e) {
+    throw ConfigError(source, e.path(), e.expectation());
   }
   return t;
 }

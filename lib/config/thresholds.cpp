@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "perfgate/core/json_node.hpp"
 #include "perfgate/core/strict_json.hpp"
 #include "perfgate/core/units.hpp"
 
@@ -41,78 +42,8 @@ std::optional<Tier> parse_tier(std::string_view s) {
   return std::nullopt;
 }
 
-// A JSON value with the file and the JSON path that lead to it, for located errors.
-class Node {
- public:
-  Node(const json& value, const std::string& file, std::string path)
-      : value_(value), file_(file), path_(std::move(path)) {}
-
-  const json& value() const { return value_; }
-  const std::string& path() const { return path_; }
-
-  [[noreturn]] void fail(const std::string& expectation) const {
-    throw ConfigError(file_, path_, expectation);
-  }
-  std::string got() const {
-    std::string text = value_.dump();
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
-    return text;
-  }
-
-  Node child(const std::string& key) const {
-    return Node(value_.at(key), file_, path_ + "/" + escape(key));
-  }
-  Node element(std::size_t i) const {
-    return Node(value_.at(i), file_, path_ + "/" + std::to_string(i));
-  }
-  bool has(const std::string& key) const { return value_.contains(key); }
-
-  void expect_object(std::string_view what) const {
-    if (!value_.is_object()) fail(fmt::format("expected {} (a JSON object), got {}", what, got()));
-  }
-  // Fails on any key not in `allowed`: a typo must not pass silently.
-  void only_keys(std::initializer_list<std::string_view> allowed) const {
-    for (const auto& [key, _] : value_.items()) {
-      bool known = false;
-      for (auto a : allowed) known = known || key == a;
-      if (!known) {
-        std::string list;
-        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        Node(value_.at(key), file_, path_ + "/" + escape(key))
-            .fail(fmt::format("unknown key '{}' (expected one of: {})", key, list));
-      }
-    }
-  }
-  std::string string(std::string_view what) const {
-    if (!value_.is_string()) fail(fmt::format("expected {}, got {}", what, got()));
-    return value_.get<std::string>();
-  }
-  double quantity(core::Unit unit, std::string_view what) const {
-    const std::string text = string(what);
-    try {
-      return core::parse_quantity(text, unit);
-    } catch (const core::UnitError& e) {
-      fail(fmt::format("expected {}: {}", what, e.what()));
-    }
-  }
-  std::chrono::nanoseconds duration(std::string_view what) const {
-    return std::chrono::nanoseconds(
-        static_cast<std::int64_t>(quantity(core::Unit::kDuration, what)));
-  }
-  std::uint64_t whole_number(std::string_view what, std::uint64_t max) const {
-    if (!value_.is_number_integer() || value_.get<std::int64_t>() < 0 ||
-        value_.get<std::uint64_t>() > max) {
-      fail(fmt::format("expected {} (a whole number from 0 to {}), got {}", what, max, got()));
-    }
-    return value_.get<std::uint64_t>();
-  }
-
- private:
-  static std::string escape(const std::string& key) { return core::json_pointer_token(key); }
-  const json& value_;
-  const std::string& file_;
-  std::string path_;
-};
+// Every check of the table reads through a JsonNode; parse_table adds the file to its errors.
+using Node = core::JsonNode;
 
 constexpr std::uint64_t kMaxUsers = 10'000'000;
 
@@ -515,6 +446,10 @@ const ScenarioConfig& ThresholdTable::scenario(const std::string& name) const {
   return it->second;
 }
 
+namespace {
+ThresholdTable parse_document(const json& doc, const std::string& file, const std::string& profile);
+}  // namespace
+
 ThresholdTable parse_table(const std::string& text, const std::string& file,
                            const std::string& profile) {
   json doc;
@@ -526,7 +461,18 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
   } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     throw ConfigError(file, "", fmt::format("malformed JSON: {}", e.what()));
   }
-  const Node root(doc, file, "");
+  try {
+    return parse_document(doc, file, profile);
+  } catch (const core::FieldError& e) {
+    throw ConfigError(file, e.path(), e.expectation());
+  }
+}
+
+namespace {
+
+ThresholdTable parse_document(const json& doc, const std::string& file,
+                              const std::string& profile) {
+  const Node root(doc);
   root.expect_object("a threshold table");
   root.only_keys({"suite", "description", "profiles", "scenarios", "baseline"});
   if (!root.has("suite")) root.fail("expected \"suite\": the suite's name");
@@ -600,6 +546,8 @@ ThresholdTable parse_table(const std::string& text, const std::string& file,
   }
   return table;
 }
+
+}  // namespace
 
 ThresholdTable load_table(const std::string& path, const std::string& profile) {
   std::ifstream in(path);

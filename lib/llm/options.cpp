@@ -6,97 +6,92 @@
 #include <fstream>
 
 #include "perfgate/core/error.hpp"
-#include "perfgate/core/json_fields.hpp"
+#include "perfgate/core/json_node.hpp"
 #include "perfgate/core/units.hpp"
 
 namespace perfgate::llm {
 
 using nlohmann::json;
 
-using core::bool_field;
-using core::count_field;
-using core::only_keys;
-using core::string_field;
+namespace {
 
-std::string workload_kind(const json& w) {
-  if (!w.is_object()) throw core::FieldError("", "expected a workload object, got " + w.dump());
-  const std::string kind = string_field(w, "kind", "");
+// The workload's kind, after checking it is an object with one.
+std::string kind_of(const core::JsonNode& w) {
+  w.expect_object("a workload");
+  const std::string kind = w.string_or("kind", "");
   if (kind != "completion" && kind != "analyze") {
-    throw core::FieldError("/kind", "expected \"completion\" or \"analyze\", got " +
-                                        (w.contains("kind") ? w["kind"].dump() : "nothing"));
+    (w.has("kind") ? w.child("kind") : w)
+        .fail("expected \"completion\" or \"analyze\", got " +
+              (w.has("kind") ? w.child("kind").got() : "nothing"));
   }
   return kind;
 }
 
-CompletionOptions parse_completion_options(const json& w) {
-  workload_kind(w);
-  only_keys(w, {"kind", "endpoint", "models", "switch_every", "stream", "include_usage",
-                "max_tokens", "prompts", "extra", "slo", "api_key_env"});
+}  // namespace
+
+std::string workload_kind(const json& w) { return kind_of(core::JsonNode(w)); }
+
+CompletionOptions parse_completion_options(const json& doc) {
+  const core::JsonNode w(doc);
+  kind_of(w);
+  w.only_keys({"kind", "endpoint", "models", "switch_every", "stream", "include_usage",
+               "max_tokens", "prompts", "extra", "slo", "api_key_env"});
   CompletionOptions o;
-  const std::string endpoint = string_field(w, "endpoint", "chat");
+  const std::string endpoint = w.string_or("endpoint", "chat");
   if (endpoint == "chat") {
     o.endpoint = Endpoint::kChat;
   } else if (endpoint == "completions") {
     o.endpoint = Endpoint::kCompletions;
   } else {
-    throw core::FieldError("/endpoint",
-                           "expected \"chat\" or \"completions\", got \"" + endpoint + "\"");
+    w.child("endpoint").fail("expected \"chat\" or \"completions\", got \"" + endpoint + "\"");
   }
-  if (w.contains("models")) {
-    const json& m = w["models"];
-    if (!m.is_array() || m.empty())
-      throw core::FieldError("/models", "expected a non-empty array of model names");
+  if (w.has("models")) {
+    const core::JsonNode m = w.child("models");
+    m.expect_array("a non-empty array of model names", true);
     o.models.clear();
     for (std::size_t i = 0; i < m.size(); ++i) {
-      if (!m[i].is_string() || m[i].get<std::string>().empty()) {
-        throw core::FieldError("/models/" + std::to_string(i), "expected a model name");
-      }
-      o.models.push_back(m[i].get<std::string>());
+      const std::string name = m.element(i).string("a model name");
+      if (name.empty()) m.element(i).fail("expected a model name");
+      o.models.push_back(name);
     }
   }
-  o.switch_every = count_field(w, "switch_every", 0, 1'000'000);
-  o.stream = bool_field(w, "stream", true);
-  o.include_usage = bool_field(w, "include_usage", true);
-  o.max_tokens = count_field(w, "max_tokens", 64, 1'000'000);
-  if (o.max_tokens == 0) throw core::FieldError("/max_tokens", "expected at least 1");
-  o.prompts = string_field(w, "prompts", "any");
-  o.api_key_env = string_field(w, "api_key_env", o.api_key_env);
-  if (w.contains("extra")) {
-    if (!w["extra"].is_object())
-      throw core::FieldError("/extra", "expected an object of extra request fields");
-    o.extra = w["extra"];
+  o.switch_every = w.count_or("switch_every", 0, 1'000'000);
+  o.stream = w.bool_or("stream", true);
+  o.include_usage = w.bool_or("include_usage", true);
+  o.max_tokens = w.count_or("max_tokens", 64, 1'000'000);
+  if (o.max_tokens == 0) w.child("max_tokens").fail("expected at least 1");
+  o.prompts = w.string_or("prompts", "any");
+  o.api_key_env = w.string_or("api_key_env", o.api_key_env);
+  if (w.has("extra")) {
+    w.child("extra").expect_object("an object of extra request fields");
+    o.extra = w.child("extra").value();
   }
-  if (w.contains("slo")) {
-    const json& slo = w["slo"];
-    if (!slo.is_object())
-      throw core::FieldError("/slo", "expected an object of per-request limits");
-    for (const auto& [metric, limit] : slo.items()) {
+  if (w.has("slo")) {
+    const core::JsonNode slo = w.child("slo");
+    slo.expect_object("an object of per-request limits");
+    for (const auto& [metric, limit] : slo.value().items()) {
       if (metric != "ttft" && metric != "ttfo" && metric != "tpot" && metric != "e2e" &&
           metric != "itl") {
-        throw core::FieldError("/slo/" + metric, "unknown SLO metric '" + metric +
-                                                     "' (expected ttft, ttfo, tpot, e2e or itl)");
+        slo.child(metric).fail("unknown SLO metric '" + metric +
+                               "' (expected ttft, ttfo, tpot, e2e or itl)");
       }
-      try {
-        o.slo[metric] = core::duration_field(slo, metric, {});
-      } catch (const core::FieldError& e) {
-        throw core::FieldError("/slo" + e.path(), e.expectation());
-      }
+      o.slo[metric] = slo.duration_or(metric, {});
     }
   }
   return o;
 }
 
-AnalyzeOptions parse_analyze_options(const json& w) {
-  workload_kind(w);
-  only_keys(w, {"kind", "analysis", "batch", "prompts"});
+AnalyzeOptions parse_analyze_options(const json& doc) {
+  const core::JsonNode w(doc);
+  kind_of(w);
+  w.only_keys({"kind", "analysis", "batch", "prompts"});
   AnalyzeOptions o;
-  o.analysis = string_field(w, "analysis", "sentiment");
+  o.analysis = w.string_or("analysis", "sentiment");
   if (o.analysis != "sentiment" && o.analysis != "topics" && o.analysis != "entities") {
-    throw core::FieldError("/analysis",
-                           "expected sentiment, topics or entities, got \"" + o.analysis + "\"");
+    w.child("analysis").fail("expected sentiment, topics or entities, got \"" + o.analysis + "\"");
   }
-  o.batch = count_field(w, "batch", 0, 10'000);
-  o.prompts = string_field(w, "prompts", "any");
+  o.batch = w.count_or("batch", 0, 10'000);
+  o.prompts = w.string_or("prompts", "any");
   return o;
 }
 

@@ -3,7 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/post.hpp>
+#include <cctype>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -16,6 +20,7 @@
 #include <thread>
 
 #include "perfgate/core/clock.hpp"
+#include "perfgate/core/json_node.hpp"
 #include "perfgate/core/redact.hpp"
 #include "perfgate/core/units.hpp"
 #include "perfgate/metrics/catalog.hpp"
@@ -157,6 +162,23 @@ void fail(Outcome& out, const std::exception& e) {
   out.detail = core::redact(e.what());
 }
 
+// Writes one COPY row of `row.size()` text values. libpqxx 6's stream_to takes tuple-like rows
+// only, so a row of N columns goes as a std::array<std::string, N>, N up to kMaxBulkColumns.
+template <std::size_t... N>
+void write_copy_row(pqxx::stream_to& stream, const std::vector<std::string>& row,
+                    std::index_sequence<N...>) {
+  const auto as_array = [&]<std::size_t Size>() {
+    std::array<std::string, Size> values;
+    std::copy_n(row.begin(), Size, values.begin());
+    stream << values;
+    return true;
+  };
+  ((row.size() == N + 1 && as_array.template operator()<N + 1>()) || ...);
+}
+void write_copy_row(pqxx::stream_to& stream, const std::vector<std::string>& row) {
+  write_copy_row(stream, row, std::make_index_sequence<kMaxBulkColumns>());
+}
+
 // Serialization failures and deadlocks: pgbench --max-tries retries exactly these.
 bool retriable(const std::exception& e) {
   if (dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr ||
@@ -177,119 +199,150 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-std::string workload_kind(const json& w) {
-  if (!w.is_object() || !w.contains("kind") || !w["kind"].is_string() ||
-      (w["kind"] != "transactions" && w["kind"] != "bulk")) {
-    throw core::FieldError("/kind", "expected \"transactions\" or \"bulk\"");
-  }
-  return w["kind"].get<std::string>();
+namespace {
+
+// The workload's kind, after checking it is an object with one.
+std::string kind_of(const core::JsonNode& w) {
+  w.expect_object("a workload");
+  const std::string kind = w.string_or("kind", "");
+  if (kind != "transactions" && kind != "bulk")
+    (w.has("kind") ? w.child("kind") : w).fail("expected \"transactions\" or \"bulk\"");
+  return kind;
 }
 
-TransactionOptions parse_transaction_options(const json& w, const std::string& scripts_dir) {
-  workload_kind(w);
+// A table or column name: letters, digits and '_', not starting with a digit; a table may be
+// schema-qualified. Checked, not quoted, because it is written into SQL as it is.
+bool is_identifier(std::string_view name, bool qualified) {
+  const auto part = [](std::string_view p) {
+    return !p.empty() && (std::isalpha(static_cast<unsigned char>(p[0])) != 0 || p[0] == '_') &&
+           std::all_of(p.begin(), p.end(), [](char c) {
+             return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+           });
+  };
+  const auto dot = name.find('.');
+  if (dot == std::string_view::npos || !qualified) return part(name);
+  return part(name.substr(0, dot)) && part(name.substr(dot + 1));
+}
+
+BulkColumn parse_column(const core::JsonNode& node, const std::string& name) {
+  if (!is_identifier(name, false))
+    node.fail("expected a column name (letters, digits and '_'), got '" + name + "'");
+  const std::string value =
+      node.string("\"row\", \"method\" or a range like \"1..100000\" (the column's values)");
+  BulkColumn c{.name = name};
+  if (value == "row") {
+    c.value = BulkColumn::Value::kRow;
+  } else if (value == "method") {
+    c.value = BulkColumn::Value::kMethod;
+  } else {
+    const auto dots = value.find("..");
+    std::int64_t lo = 0, hi = 0;
+    const auto parse = [](std::string_view text, std::int64_t& out) {
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+      return ec == std::errc() && end == text.data() + text.size();
+    };
+    if (dots == std::string::npos || !parse(std::string_view(value).substr(0, dots), lo) ||
+        !parse(std::string_view(value).substr(dots + 2), hi) || lo > hi) {
+      node.fail("expected \"row\", \"method\" or a range like \"1..100000\", got \"" + value +
+                "\"");
+    }
+    c.value = BulkColumn::Value::kRange;
+    c.lo = lo;
+    c.hi = hi;
+  }
+  return c;
+}
+
+}  // namespace
+
+std::string workload_kind(const json& w) { return kind_of(core::JsonNode(w)); }
+
+TransactionOptions parse_transaction_options(const json& doc, const std::string& scripts_dir) {
+  const core::JsonNode w(doc);
+  kind_of(w);
+  w.only_keys(
+      {"kind", "scripts", "protocol", "reconnect", "max_tries", "latency_limit", "probe", "scale"});
   TransactionOptions o;
-  for (const auto& [key, value] : w.items()) {
-    if (key == "kind") continue;
-    if (key == "scripts") {
-      if (!value.is_array() || value.empty())
-        throw core::FieldError("/scripts", "expected a non-empty array of scripts");
-      for (std::size_t i = 0; i < value.size(); ++i) {
-        const json& s = value[i];
-        const std::string at = "/scripts/" + std::to_string(i);
-        if (!s.is_object() || !s.contains("name") || !s["name"].is_string() ||
-            !s.contains("file") || !s["file"].is_string()) {
-          throw core::FieldError(at, "expected {\"name\": ..., \"file\": ..., \"weight\": ...}");
-        }
-        const double weight = s.value("weight", 1.0);
-        try {
-          o.scripts.push_back(
-              parse_script(read_text(scripts_dir + "/" + s["file"].get<std::string>()),
-                           s["name"].get<std::string>(), weight));
-        } catch (const core::Error& e) {
-          throw core::FieldError(at, e.what());
-        }
-      }
-    } else if (key == "protocol") {
-      if (value != "prepared" && value != "simple")
-        throw core::FieldError("/protocol", "expected \"prepared\" or \"simple\"");
-      o.prepared = value == "prepared";
-    } else if (key == "reconnect") {
-      if (!value.is_boolean()) throw core::FieldError("/reconnect", "expected true or false");
-      o.reconnect_each = value.get<bool>();
-    } else if (key == "max_tries") {
-      if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0 ||
-          value.get<std::uint64_t>() > 100) {
-        throw core::FieldError("/max_tries", "expected a whole number from 1 to 100");
-      }
-      o.max_tries = value.get<std::uint32_t>();
-    } else if (key == "latency_limit") {
-      try {
-        o.latency_limit =
-            core::parse_duration(value.is_string() ? value.get<std::string>() : value.dump());
-      } catch (const core::UnitError& e) {
-        throw core::FieldError("/latency_limit", e.what());
-      }
-    } else if (key == "probe") {
-      const auto bad = [] {
-        return core::FieldError(
-            "/probe", "expected {\"clients\": N, \"duration\": \"3s\", \"rate_fraction\": 0.5}");
-      };
-      if (!value.is_object() || !value.contains("clients") ||
-          !value["clients"].is_number_unsigned() || !value.contains("duration") ||
-          !value["duration"].is_string() || !value.contains("rate_fraction") ||
-          !value["rate_fraction"].is_number()) {
-        throw bad();
-      }
-      o.probe.clients = value["clients"].get<std::uint32_t>();
-      o.probe.rate_fraction = value["rate_fraction"].get<double>();
-      try {
-        o.probe.duration = core::parse_duration(value["duration"].get<std::string>());
-      } catch (const core::UnitError& e) {
-        throw core::FieldError("/probe/duration", e.what());
-      }
-      if (o.probe.clients == 0 || !(o.probe.rate_fraction > 0 && o.probe.rate_fraction <= 1) ||
-          o.probe.duration.count() <= 0) {
-        throw bad();
-      }
-    } else if (key == "scale") {
-      if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0)
-        throw core::FieldError("/scale", "expected a whole number above 0");
-      o.scale = value.get<std::int64_t>();
-    } else {
-      throw core::FieldError("/" + key, "unknown key '" + key +
-                                            "' (expected kind, scripts, protocol, reconnect, "
-                                            "max_tries, latency_limit, probe or scale)");
+  if (!w.has("scripts")) w.fail("expected \"scripts\": at least one script");
+  const core::JsonNode scripts = w.child("scripts");
+  scripts.expect_array("a non-empty array of scripts", true);
+  for (std::size_t i = 0; i < scripts.size(); ++i) {
+    const core::JsonNode s = scripts.element(i);
+    s.expect_object("{\"name\": ..., \"file\": ..., \"weight\": ...}");
+    s.only_keys({"name", "file", "weight"});
+    if (!s.has("name") || !s.has("file")) s.fail("expected {\"name\": ..., \"file\": ...}");
+    const std::string name = s.child("name").string("the script's name");
+    const std::string file = s.child("file").string("the script's file");
+    const double weight = s.has("weight") ? s.child("weight").number("a weight") : 1.0;
+    try {
+      o.scripts.push_back(parse_script(read_text(scripts_dir + "/" + file), name, weight));
+    } catch (const core::Error& e) {
+      s.fail(e.what());
     }
   }
-  if (o.scripts.empty()) throw core::FieldError("/scripts", "expected at least one script");
+  const std::string protocol = w.string_or("protocol", "prepared");
+  if (protocol != "prepared" && protocol != "simple")
+    w.child("protocol").fail("expected \"prepared\" or \"simple\"");
+  o.prepared = protocol == "prepared";
+  o.reconnect_each = w.bool_or("reconnect", false);
+  o.max_tries = w.count_or("max_tries", 1, 100);
+  if (o.max_tries == 0) w.child("max_tries").fail("expected a whole number from 1 to 100");
+  o.latency_limit = w.duration_or("latency_limit", {});
+  if (w.has("probe")) {
+    const core::JsonNode probe = w.child("probe");
+    const auto bad = [&probe]() {
+      probe.fail("expected {\"clients\": N, \"duration\": \"3s\", \"rate_fraction\": 0.5}");
+    };
+    if (!probe.value().is_object() || !probe.has("clients") || !probe.has("duration") ||
+        !probe.has("rate_fraction")) {
+      bad();
+    }
+    probe.only_keys({"clients", "duration", "rate_fraction"});
+    o.probe.clients = probe.count_or("clients", 0, 100'000);
+    o.probe.duration = probe.duration_or("duration", {});
+    o.probe.rate_fraction = probe.child("rate_fraction").number("a fraction from 0 to 1");
+    if (o.probe.clients == 0 || !(o.probe.rate_fraction > 0 && o.probe.rate_fraction <= 1) ||
+        o.probe.duration.count() <= 0) {
+      bad();
+    }
+  }
+  if (w.has("scale")) {
+    o.scale = static_cast<std::int64_t>(
+        w.child("scale").whole_number("the scale (pgbench -s)", 1'000'000));
+    if (o.scale == 0) w.child("scale").fail("expected a whole number above 0");
+  }
   return o;
 }
 
-BulkOptions parse_bulk_options(const json& w) {
-  workload_kind(w);
+BulkOptions parse_bulk_options(const json& doc) {
+  const core::JsonNode w(doc);
+  kind_of(w);
+  w.only_keys({"kind", "rows", "methods", "table", "columns"});
   BulkOptions o;
-  for (const auto& [key, value] : w.items()) {
-    if (key == "kind") continue;
-    if (key == "rows") {
-      if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0 ||
-          value.get<std::uint64_t>() > 1'000'000) {
-        throw core::FieldError("/rows", "expected a whole number from 1 to 1000000");
-      }
-      o.rows = value.get<std::uint32_t>();
-    } else if (key == "methods") {
-      if (!value.is_array() || value.empty())
-        throw core::FieldError("/methods", "expected [\"copy\", \"insert\"] or one of them");
-      o.methods.clear();
-      for (const json& m : value) {
-        if (m != "copy" && m != "insert")
-          throw core::FieldError("/methods", "expected \"copy\" or \"insert\", got " + m.dump());
-        o.methods.push_back(m.get<std::string>());
-      }
-    } else {
-      throw core::FieldError("/" + key,
-                             "unknown key '" + key + "' (expected kind, rows or methods)");
+  o.rows = w.count_or("rows", o.rows, 1'000'000);
+  if (o.rows == 0) w.child("rows").fail("expected a whole number from 1 to 1000000");
+  if (w.has("methods")) {
+    const core::JsonNode methods = w.child("methods");
+    methods.expect_array("[\"copy\", \"insert\"] or one of them", true);
+    o.methods.clear();
+    for (std::size_t i = 0; i < methods.size(); ++i) {
+      const std::string m = methods.element(i).string("\"copy\" or \"insert\"");
+      if (m != "copy" && m != "insert")
+        methods.element(i).fail("expected \"copy\" or \"insert\", got \"" + m + "\"");
+      o.methods.push_back(m);
     }
   }
+  if (!w.has("table") || !w.has("columns"))
+    w.fail("expected \"table\" and \"columns\": where the batches load, and each column's values");
+  o.table = w.child("table").string("a table name");
+  if (!is_identifier(o.table, true))
+    w.child("table").fail("expected a table name (letters, digits, '_', one optional '.')");
+  const core::JsonNode columns = w.child("columns");
+  columns.expect_object("{\"<column>\": \"row\" | \"method\" | \"<lo>..<hi>\", ...}");
+  if (columns.size() == 0 || columns.size() > kMaxBulkColumns)
+    columns.fail(fmt::format("expected 1 to {} columns", kMaxBulkColumns));
+  for (const auto& [name, _] : columns.value().items())
+    o.columns.push_back(parse_column(columns.child(name), name));
   return o;
 }
 
@@ -563,7 +616,7 @@ class BulkClient final : public load::VirtualUser {
     const std::size_t method = method_;
     const core::TimePoint started = ctx_.operation_start;  // rows count by the batch's start
     thread_->post([this, method, started, done = std::move(done)]() mutable {
-      Outcome out = load_batch(s_->options.methods[method] == "copy");
+      Outcome out = load_batch(s_->options.methods[method]);
       boost::asio::post(ctx_.io, [this, method, started, out = std::move(out),
                                   done = std::move(done)] {
         if (!out.failed) {
@@ -579,27 +632,44 @@ class BulkClient final : public load::VirtualUser {
   void cancel() override { connection_.cancel_query(); }
 
  private:
-  Outcome load_batch(bool copy) {
+  Outcome load_batch(const std::string& method) {
     Outcome out;
     try {
       connection_.ensure(std::chrono::nanoseconds(0));
       pqxx::work tx(connection_.get());
-      const std::uint32_t rows = s_->options.rows;
-      if (copy) {
-        pqxx::stream_to stream(tx, "events",
-                               std::vector<std::string>{"account_id", "kind", "amount"});
-        for (std::uint32_t i = 0; i < rows; ++i)
-          stream << std::make_tuple(static_cast<int>(i % 100000 + 1), "copy", static_cast<int>(i));
+      const BulkOptions& o = s_->options;
+      std::vector<std::string> row(o.columns.size());
+      const auto fill = [&](std::uint32_t i) {
+        for (std::size_t c = 0; c < o.columns.size(); ++c) row[c] = o.columns[c].at(i, method);
+      };
+      if (method == "copy") {
+        std::vector<std::string> names;
+        for (const BulkColumn& c : o.columns) names.push_back(c.name);
+        pqxx::stream_to stream(tx, o.table, names);
+        for (std::uint32_t i = 0; i < o.rows; ++i) {
+          fill(i);
+          write_copy_row(stream, row);
+        }
         stream.complete();
       } else {
-        std::string sql = "INSERT INTO events (account_id, kind, amount) VALUES ";
-        sql.reserve(sql.size() + rows * 24);
-        for (std::uint32_t i = 0; i < rows; ++i)
-          sql += fmt::format("{}({}, 'insert', {})", i ? "," : "", i % 100000 + 1, i);
+        std::string columns;
+        for (const BulkColumn& c : o.columns) columns += (columns.empty() ? "" : ", ") + c.name;
+        std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ", o.table, columns);
+        sql.reserve(sql.size() + o.rows * 8 * o.columns.size());
+        for (std::uint32_t i = 0; i < o.rows; ++i) {
+          fill(i);
+          sql += i ? ",(" : "(";
+          for (std::size_t c = 0; c < row.size(); ++c) {
+            if (c) sql += ',';
+            // Every value is digits or a method's name: a literal needs no escaping.
+            sql += o.columns[c].value == BulkColumn::Value::kMethod ? "'" + row[c] + "'" : row[c];
+          }
+          sql += ')';
+        }
         tx.exec(sql);
       }
       tx.commit();
-      out.rows = rows;
+      out.rows = o.rows;
     } catch (const std::exception& e) {
       fail(out, e);
       connection_.drop();

@@ -4,7 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "perfgate/core/error.hpp"
-#include "perfgate/core/json_fields.hpp"
+#include "perfgate/core/json_node.hpp"
 #include "perfgate/core/open_files.hpp"
 #include "perfgate/ws/workload.hpp"
 
@@ -12,12 +12,13 @@ namespace perfgate::ws {
 
 using nlohmann::json;
 
-WorkloadOptions parse_workload_options(const json& w) {
-  if (!w.is_object()) throw core::FieldError("", "expected a workload object, got " + w.dump());
-  core::only_keys(w, {"kind", "path", "message_size", "binary", "batch", "room", "broadcasts",
-                      "publish_after", "source_addresses"});
+WorkloadOptions parse_workload_options(const json& doc) {
+  const core::JsonNode w(doc);
+  w.expect_object("a workload");
+  w.only_keys({"kind", "path", "message_size", "binary", "batch", "room", "broadcasts",
+               "publish_after", "source_addresses"});
   WorkloadOptions o;
-  const std::string kind = core::string_field(w, "kind", "");
+  const std::string kind = w.string_or("kind", "");
   if (kind == "connect") {
     o.mode = Mode::kConnect;
   } else if (kind == "echo") {
@@ -27,41 +28,38 @@ WorkloadOptions parse_workload_options(const json& w) {
   } else if (kind == "broadcast") {
     o.mode = Mode::kBroadcast;
   } else {
-    throw core::FieldError("/kind",
-                           "expected \"connect\", \"echo\", \"hold\" or \"broadcast\", got " +
-                               (w.contains("kind") ? w["kind"].dump() : "nothing"));
+    (w.has("kind") ? w.child("kind") : w)
+        .fail("expected \"connect\", \"echo\", \"hold\" or \"broadcast\", got " +
+              (w.has("kind") ? w.child("kind").got() : "nothing"));
   }
-  o.message_size = core::count_field(w, "message_size", 64, 16 * 1024 * 1024);
-  o.format = core::bool_field(w, "binary", false) ? Format::kBinary : Format::kText;
-  o.batch = core::count_field(w, "batch", 1, 100'000);
-  if (o.batch == 0) throw core::FieldError("/batch", "expected at least 1");
-  o.room = core::string_field(w, "room", o.room);
+  o.message_size = w.count_or("message_size", 64, 16 * 1024 * 1024);
+  o.format = w.bool_or("binary", false) ? Format::kBinary : Format::kText;
+  o.batch = w.count_or("batch", 1, 100'000);
+  if (o.batch == 0) w.child("batch").fail("expected at least 1");
+  o.room = w.string_or("room", o.room);
   if (o.room.empty() || o.room.size() > 64 ||
       o.room.find_first_not_of(
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
           std::string::npos) {
-    throw core::FieldError("/room",
-                           "expected 1 to 64 letters, digits, '_' or '-', got \"" + o.room + "\"");
+    w.child("room").fail("expected 1 to 64 letters, digits, '_' or '-', got \"" + o.room + "\"");
   }
-  o.broadcasts = core::count_field(w, "broadcasts", 10, 1'000'000);
+  o.broadcasts = w.count_or("broadcasts", 10, 1'000'000);
   if (o.mode == Mode::kBroadcast && o.broadcasts == 0)
-    throw core::FieldError("/broadcasts", "expected at least 1");
-  o.publish_after = core::duration_field(w, "publish_after", {});
-  o.path = core::string_field(w, "path",
-                              o.mode == Mode::kBroadcast ? "/ws/rooms/" + o.room : "/ws/echo");
-  if (!o.path.starts_with('/')) throw core::FieldError("/path", "expected a path starting with /");
-  if (w.contains("source_addresses")) {
-    const json& a = w["source_addresses"];
-    if (!a.is_array())
-      throw core::FieldError("/source_addresses", "expected an array of addresses");
+    w.child("broadcasts").fail("expected at least 1");
+  o.publish_after = w.duration_or("publish_after", {});
+  o.path = w.string_or("path", o.mode == Mode::kBroadcast ? "/ws/rooms/" + o.room : "/ws/echo");
+  if (!o.path.starts_with('/')) w.child("path").fail("expected a path starting with /");
+  if (w.has("source_addresses")) {
+    const core::JsonNode a = w.child("source_addresses");
+    a.expect_array("an array of addresses");
     for (std::size_t i = 0; i < a.size(); ++i) {
+      const core::JsonNode address = a.element(i);
       boost::system::error_code ec;
-      if (a[i].is_string()) boost::asio::ip::make_address(a[i].get<std::string>(), ec);
-      if (!a[i].is_string() || ec) {
-        throw core::FieldError("/source_addresses/" + std::to_string(i),
-                               "expected an IP address like \"127.0.0.2\", got " + a[i].dump());
-      }
-      o.source_addresses.push_back(a[i].get<std::string>());
+      if (address.value().is_string())
+        boost::asio::ip::make_address(address.value().get<std::string>(), ec);
+      if (!address.value().is_string() || ec)
+        address.fail("expected an IP address like \"127.0.0.2\", got " + address.got());
+      o.source_addresses.push_back(address.value().get<std::string>());
     }
   }
   return o;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
 #include <regex>
@@ -87,8 +88,18 @@ TEST_F(PgTest, TransactionsRecordTxnAndEveryStatement) {
 }
 
 TEST_F(PgTest, BulkLoadsCountRowsPerMethod) {
-  BulkOptions o;
-  o.rows = 500;
+  const BulkOptions o = parse_bulk_options(nlohmann::json::parse(R"j({
+      "kind": "bulk", "rows": 500, "table": "events",
+      "columns": {"account_id": "1..100000", "kind": "method", "amount": "row"}})j"));
+  const auto count_rows = [](const std::string& where) {
+    pqxx::connection conn(*conninfo_);
+    pqxx::nontransaction tx(conn);
+    return tx.exec("SELECT count(*) FROM events WHERE " + where)[0][0].as<std::uint64_t>();
+  };
+  const std::uint64_t copied_before = count_rows("kind = 'copy'");
+  const std::uint64_t inserted_before = count_rows("kind = 'insert'");
+  const std::string last_row = "amount = 499 AND account_id = 500";  // row 499 of a batch
+  const std::uint64_t last_rows_before = count_rows(last_row);
   BulkWorkload workload(*conninfo_, o);  // client 0 loads by COPY, client 1 by multi-row INSERT
   load::LoadProfile p;
   p.plan = load::StagePlan::constant(2, 1s);
@@ -102,6 +113,10 @@ TEST_F(PgTest, BulkLoadsCountRowsPerMethod) {
   EXPECT_EQ(r.counters.at("rows_loaded"), 500 * (copies + inserts));
   const auto copied = r.rates.at("row_throughput{method:copy}").numerator;  // rows, steady part
   EXPECT_EQ(static_cast<std::uint64_t>(copied) % 500, 0u);
+  // The rows are in the table the options named, with the values each column was given.
+  EXPECT_EQ(count_rows("kind = 'copy'") - copied_before, 500 * copies);
+  EXPECT_EQ(count_rows("kind = 'insert'") - inserted_before, 500 * inserts);
+  EXPECT_EQ(count_rows(last_row) - last_rows_before, copies + inserts);
 }
 
 // The restart begins 2 s in. On a busy machine (CI, or a build beside it) pg_ctl's stop and start

@@ -51,7 +51,8 @@ TEST(TargetsTest, MalformedFilesAreLocated) {
   } catch (const ConfigError& e) {
     EXPECT_STREQ(
         e.what(),
-        "t.json: /http/adress: unknown key (expected url, insecure, pid, models or api_key_env)");
+        "t.json: /http/adress: unknown key 'adress' (expected one of: url, insecure, pid, models, "
+        "api_key_env)");
   }
   try {
     Targets::parse(R"({"http": 5})", "t.json");

@@ -1,13 +1,10 @@
-// perfgate/core/json_fields.hpp - Reading a driver's options object field by field.
+// perfgate/core/json_fields.hpp - Numbers read strictly from files perfgate did not just write.
 //
-// Each helper reads one key of a JSON object (a scenario's "workload") and throws
-// core::FieldError naming "/<key>" and what was expected, so the config layer can point at the
-// exact place in the table.
+// Results files and shard documents come back from CI artifacts and other machines. Options and
+// tables are read through core::JsonNode (json_node.hpp); this is for those read-back files.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -17,19 +14,6 @@
 #include <utility>
 
 namespace perfgate::core {
-
-// Fails on any key of `object` not in `allowed`, listing the allowed ones.
-void only_keys(const nlohmann::json& object, std::initializer_list<std::string_view> allowed);
-
-std::string string_field(const nlohmann::json& object, const std::string& key,
-                         std::string fallback);
-// A whole number from 0 to `max`.
-std::uint32_t count_field(const nlohmann::json& object, const std::string& key,
-                          std::uint32_t fallback, std::uint32_t max);
-bool bool_field(const nlohmann::json& object, const std::string& key, bool fallback);
-// A duration like "250ms" (core::parse_duration).
-std::chrono::nanoseconds duration_field(const nlohmann::json& object, const std::string& key,
-                                        std::chrono::nanoseconds fallback);
 
 // `value` (called `name` in errors) as a whole number of type T. Throws std::invalid_argument
 // naming it unless it is a JSON integer

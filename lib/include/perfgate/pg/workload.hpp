@@ -40,16 +40,43 @@ struct TransactionOptions {
   } probe;
 };
 
+// A column a bulk load fills, and the values it gets: row i of a batch (from 0) gets
+// `i` (kRow), the loading method's name, "copy" or "insert" (kMethod), or lo + i % (hi - lo + 1)
+// (kRange: e.g. keys that exist in a referenced table).
+struct BulkColumn {
+  enum class Value { kRow, kMethod, kRange };
+  std::string name;
+  Value value = Value::kRow;
+  std::int64_t lo = 0, hi = 0;
+  std::string at(std::uint32_t row, const std::string& method) const {
+    switch (value) {
+      case Value::kRow:
+        return std::to_string(row);
+      case Value::kMethod:
+        return method;
+      case Value::kRange:
+        return std::to_string(lo + static_cast<std::int64_t>(row) % (hi - lo + 1));
+    }
+    return {};
+  }
+};
+
+inline constexpr std::size_t kMaxBulkColumns = 16;
+
 struct BulkOptions {
   std::uint32_t rows = 1000;                           // rows per batch
   std::vector<std::string> methods{"copy", "insert"};  // COPY (stream_to) and multi-row INSERT
+  std::string table;                                   // where batches load ("events")
+  std::vector<BulkColumn> columns;                     // 1 to kMaxBulkColumns
 };
 
-// Parses the "workload" object of a database scenario. Throws core::FieldError.
+// Parses the "workload" object of a database scenario (through core::JsonNode). Throws
+// core::FieldError with the JSON path under the workload and what was expected.
 //   {"kind": "transactions", "scripts": [{"name": "tpcb", "weight": 1, "file": "tpcb.sql"}],
 //    "protocol": "prepared"|"simple", "reconnect": false, "max_tries": 1,
 //    "latency_limit": "50ms", "scale": 1}
-//   {"kind": "bulk", "rows": 1000, "methods": ["copy", "insert"]}
+//   {"kind": "bulk", "rows": 1000, "methods": ["copy", "insert"], "table": "events",
+//    "columns": {"account_id": "1..100000", "kind": "method", "amount": "row"}}
 // Script files are read relative to `scripts_dir`.
 std::string workload_kind(const nlohmann::json& workload);
 TransactionOptions parse_transaction_options(const nlohmann::json& workload,
