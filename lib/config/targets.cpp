@@ -80,21 +80,9 @@ std::map<std::string, Target> parse_targets(const core::JsonNode& doc, const std
 std::string Target::redacted() const { return core::redact(url); }
 
 Targets Targets::parse(const std::string& text, const std::string& source) {
-  json doc;
-  try {
-    doc = core::parse_strict_json(text);
-  } catch (const core::DuplicateKeyError& e) {
-    throw ConfigError(source, e.path(),
-                      "a key named once (it appears twice, and only one would count)");
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
-    throw ConfigError(source, "", fmt::format("malformed JSON: {}", e.what()));
-  }
   Targets t;
-  try {
-    t.targets_ = parse_targets(core::JsonNode(doc), source);
-  } catch (const core::FieldError& e) {
-    throw ConfigError(source, e.path(), e.expectation());
-  }
+  t.targets_ = read_config_json(
+      text, source, [&](const core::JsonNode& root) { return parse_targets(root, source); });
   return t;
 }
 

@@ -447,32 +447,20 @@ const ScenarioConfig& ThresholdTable::scenario(const std::string& name) const {
 }
 
 namespace {
-ThresholdTable parse_document(const json& doc, const std::string& file, const std::string& profile);
+ThresholdTable parse_document(const Node& root, const std::string& file,
+                              const std::string& profile);
 }  // namespace
 
 ThresholdTable parse_table(const std::string& text, const std::string& file,
                            const std::string& profile) {
-  json doc;
-  try {
-    doc = core::parse_strict_json(text);
-  } catch (const core::DuplicateKeyError& e) {
-    throw ConfigError(file, e.path(),
-                      "a key named once (it appears twice, and only one would count)");
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
-    throw ConfigError(file, "", fmt::format("malformed JSON: {}", e.what()));
-  }
-  try {
-    return parse_document(doc, file, profile);
-  } catch (const core::FieldError& e) {
-    throw ConfigError(file, e.path(), e.expectation());
-  }
+  return read_config_json(text, file,
+                          [&](const Node& root) { return parse_document(root, file, profile); });
 }
 
 namespace {
 
-ThresholdTable parse_document(const json& doc, const std::string& file,
+ThresholdTable parse_document(const Node& root, const std::string& file,
                               const std::string& profile) {
-  const Node root(doc);
   root.expect_object("a threshold table");
   root.only_keys({"suite", "description", "profiles", "scenarios", "baseline"});
   if (!root.has("suite")) root.fail("expected \"suite\": the suite's name");

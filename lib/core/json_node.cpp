@@ -85,6 +85,29 @@ std::chrono::nanoseconds JsonNode::duration(std::string_view what) const {
   return std::chrono::nanoseconds(static_cast<std::int64_t>(quantity(Unit::kDuration, what)));
 }
 
+std::string JsonNode::one_of(const std::string& key,
+                             std::initializer_list<std::string_view> choices,
+                             std::optional<std::string> fallback) const {
+  std::string list;  // "a", "b" or "c"
+  std::size_t n = 0;
+  for (const std::string_view c : choices) {
+    if (++n > 1) list += n == choices.size() ? " or " : ", ";
+    list += fmt::format("\"{}\"", c);
+  }
+  if (!has(key)) {
+    if (fallback) return *fallback;
+    fail(fmt::format("expected \"{}\": {}", key, list));
+  }
+  const JsonNode v = child(key);
+  if (v.value_.is_string()) {
+    const std::string value = v.value_.get<std::string>();
+    for (const std::string_view c : choices) {
+      if (value == c) return value;
+    }
+  }
+  v.fail(fmt::format("expected {}, got {}", list, v.got()));
+}
+
 std::string JsonNode::string_or(const std::string& key, std::string fallback) const {
   return has(key) ? child(key).string("a string") : fallback;
 }

@@ -18,13 +18,7 @@ namespace {
 // The workload's kind, after checking it is an object with one.
 std::string kind_of(const core::JsonNode& w) {
   w.expect_object("a workload");
-  const std::string kind = w.string_or("kind", "");
-  if (kind != "completion" && kind != "analyze") {
-    (w.has("kind") ? w.child("kind") : w)
-        .fail("expected \"completion\" or \"analyze\", got " +
-              (w.has("kind") ? w.child("kind").got() : "nothing"));
-  }
-  return kind;
+  return w.one_of("kind", {"completion", "analyze"});
 }
 
 }  // namespace
@@ -37,14 +31,9 @@ CompletionOptions parse_completion_options(const json& doc) {
   w.only_keys({"kind", "endpoint", "models", "switch_every", "stream", "include_usage",
                "max_tokens", "prompts", "extra", "slo", "api_key_env"});
   CompletionOptions o;
-  const std::string endpoint = w.string_or("endpoint", "chat");
-  if (endpoint == "chat") {
-    o.endpoint = Endpoint::kChat;
-  } else if (endpoint == "completions") {
-    o.endpoint = Endpoint::kCompletions;
-  } else {
-    w.child("endpoint").fail("expected \"chat\" or \"completions\", got \"" + endpoint + "\"");
-  }
+  o.endpoint = w.one_of("endpoint", {"chat", "completions"}, "chat") == "chat"
+                   ? Endpoint::kChat
+                   : Endpoint::kCompletions;
   if (w.has("models")) {
     const core::JsonNode m = w.child("models");
     m.expect_array("a non-empty array of model names", true);
@@ -86,10 +75,7 @@ AnalyzeOptions parse_analyze_options(const json& doc) {
   kind_of(w);
   w.only_keys({"kind", "analysis", "batch", "prompts"});
   AnalyzeOptions o;
-  o.analysis = w.string_or("analysis", "sentiment");
-  if (o.analysis != "sentiment" && o.analysis != "topics" && o.analysis != "entities") {
-    w.child("analysis").fail("expected sentiment, topics or entities, got \"" + o.analysis + "\"");
-  }
+  o.analysis = w.one_of("analysis", {"sentiment", "topics", "entities"}, "sentiment");
   o.batch = w.count_or("batch", 0, 10'000);
   o.prompts = w.string_or("prompts", "any");
   return o;

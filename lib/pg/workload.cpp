@@ -204,10 +204,7 @@ namespace {
 // The workload's kind, after checking it is an object with one.
 std::string kind_of(const core::JsonNode& w) {
   w.expect_object("a workload");
-  const std::string kind = w.string_or("kind", "");
-  if (kind != "transactions" && kind != "bulk")
-    (w.has("kind") ? w.child("kind") : w).fail("expected \"transactions\" or \"bulk\"");
-  return kind;
+  return w.one_of("kind", {"transactions", "bulk"});
 }
 
 // A table or column name: letters, digits and '_', not starting with a digit; a table may be
@@ -280,10 +277,7 @@ TransactionOptions parse_transaction_options(const json& doc, const std::string&
       s.fail(e.what());
     }
   }
-  const std::string protocol = w.string_or("protocol", "prepared");
-  if (protocol != "prepared" && protocol != "simple")
-    w.child("protocol").fail("expected \"prepared\" or \"simple\"");
-  o.prepared = protocol == "prepared";
+  o.prepared = w.one_of("protocol", {"prepared", "simple"}, "prepared") == "prepared";
   o.reconnect_each = w.bool_or("reconnect", false);
   o.max_tries = w.count_or("max_tries", 1, 100);
   if (o.max_tries == 0) w.child("max_tries").fail("expected a whole number from 1 to 100");

@@ -18,20 +18,11 @@ WorkloadOptions parse_workload_options(const json& doc) {
   w.only_keys({"kind", "path", "message_size", "binary", "batch", "room", "broadcasts",
                "publish_after", "source_addresses"});
   WorkloadOptions o;
-  const std::string kind = w.string_or("kind", "");
-  if (kind == "connect") {
-    o.mode = Mode::kConnect;
-  } else if (kind == "echo") {
-    o.mode = Mode::kEcho;
-  } else if (kind == "hold") {
-    o.mode = Mode::kHold;
-  } else if (kind == "broadcast") {
-    o.mode = Mode::kBroadcast;
-  } else {
-    (w.has("kind") ? w.child("kind") : w)
-        .fail("expected \"connect\", \"echo\", \"hold\" or \"broadcast\", got " +
-              (w.has("kind") ? w.child("kind").got() : "nothing"));
-  }
+  const std::string kind = w.one_of("kind", {"connect", "echo", "hold", "broadcast"});
+  o.mode = kind == "connect" ? Mode::kConnect
+           : kind == "echo"  ? Mode::kEcho
+           : kind == "hold"  ? Mode::kHold
+                             : Mode::kBroadcast;
   o.message_size = w.count_or("message_size", 64, 16 * 1024 * 1024);
   o.format = w.bool_or("binary", false) ? Format::kBinary : Format::kText;
   o.batch = w.count_or("batch", 1, 100'000);

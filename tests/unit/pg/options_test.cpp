@@ -77,7 +77,8 @@ TEST(TransactionOptionsTest, BadOptionsNameTheirPath) {
             "/scripts: expected a non-empty array of scripts, got []");
   EXPECT_EQ(txn(R"({"kind": "transactions", "probe": {"clients": 4}})"),
             ": expected \"scripts\": at least one script");
-  EXPECT_EQ(txn(R"({"kind": "olap"})"), "/kind: expected \"transactions\" or \"bulk\"");
+  EXPECT_EQ(txn(R"({"kind": "olap"})"),
+            "/kind: expected \"transactions\" or \"bulk\", got \"olap\"");
 }
 
 }  // namespace

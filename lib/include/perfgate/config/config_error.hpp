@@ -1,9 +1,12 @@
 // perfgate/config/config_error.hpp - The one exception a bad table, targets file or setting throws.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "perfgate/core/error.hpp"
+#include "perfgate/core/json_node.hpp"
 
 namespace perfgate::config {
 
@@ -21,5 +24,22 @@ class ConfigError : public core::Error {
   std::string json_path_;
   std::string expectation_;
 };
+
+// Parses `text`, the contents of `file`, as strict JSON (core::parse_strict_json). Throws
+// ConfigError naming the file for malformed JSON or a key given twice.
+nlohmann::json parse_config_json(std::string_view text, const std::string& file);
+
+// Parses `text` and reads it with `read(const core::JsonNode& root)`, which throws
+// core::FieldError: every failure becomes a ConfigError naming `file`, the JSON path and what
+// was expected.
+template <class Read>
+auto read_config_json(std::string_view text, const std::string& file, Read&& read) {
+  const nlohmann::json doc = parse_config_json(text, file);
+  try {
+    return read(core::JsonNode(doc));
+  } catch (const core::FieldError& e) {
+    throw ConfigError(file, e.path(), e.expectation());
+  }
+}
 
 }  // namespace perfgate::config

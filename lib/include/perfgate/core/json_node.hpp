@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,11 @@ class JsonNode {
   // A string quantity in `unit` ("250ms", "1.5k/s", "10%"), in canonical units.
   double quantity(Unit unit, std::string_view what) const;
   std::chrono::nanoseconds duration(std::string_view what) const;
+
+  // The string under `key`, one of `choices`; `fallback` when the key is absent (without one,
+  // the key is required). Fails with the choices: expected "chat" or "completions", got "x".
+  std::string one_of(const std::string& key, std::initializer_list<std::string_view> choices,
+                     std::optional<std::string> fallback = std::nullopt) const;
 
   // Optional keys of an object: the value under `key`, or `fallback` when it is absent.
   std::string string_or(const std::string& key, std::string fallback) const;

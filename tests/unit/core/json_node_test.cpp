@@ -1,0 +1,63 @@
+// json_node_test - Every check of a JsonNode fails with the value's JSON path and what was
+// expected.
+#include "perfgate/core/json_node.hpp"
+
+#include <gtest/gtest.h>
+
+#include "perfgate/core/error.hpp"
+
+namespace perfgate::core {
+namespace {
+
+using nlohmann::json;
+
+template <class Read>
+std::string error_of(Read read) {
+  try {
+    read();
+  } catch (const FieldError& e) {
+    return e.path() + ": " + e.expectation();
+  }
+  return "read";
+}
+
+TEST(JsonNodeTest, PathsFollowTheDocumentWithEscapedKeys) {
+  const json doc = json::parse(R"({"a/b": [{"x~": 1}]})");
+  const JsonNode root(doc);
+  EXPECT_EQ(root.child("a/b").element(0).child("x~").path(), "/a~1b/0/x~0");
+  EXPECT_EQ(error_of([&] { root.child("a/b").element(0).child("x~").string("a name"); }),
+            "/a~1b/0/x~0: expected a name, got 1");
+}
+
+TEST(JsonNodeTest, OneOfNamesTheChoices) {
+  const json doc = json::parse(R"({"mode": "fast", "n": 3})");
+  const JsonNode w(doc);
+  EXPECT_EQ(w.one_of("mode", {"fast", "slow"}), "fast");
+  EXPECT_EQ(w.one_of("other", {"a", "b"}, "b"), "b");
+  EXPECT_EQ(error_of([&] {
+              w.one_of("mode", {"a", "b", "c"});
+            }),
+            "/mode: expected \"a\", \"b\" or \"c\", got \"fast\"");
+  EXPECT_EQ(error_of([&] { w.one_of("n", {"a", "b"}); }), "/n: expected \"a\" or \"b\", got 3");
+  EXPECT_EQ(error_of([&] { w.one_of("kind", {"a", "b"}); }), ": expected \"kind\": \"a\" or \"b\"");
+}
+
+TEST(JsonNodeTest, OptionalFieldsCheckWhatIsThere) {
+  const json doc = json::parse(R"({"n": -1, "on": "yes", "t": "5 parsecs", "keys": {"x": 1}})");
+  const JsonNode w(doc);
+  EXPECT_EQ(w.count_or("missing", 7, 10), 7u);
+  EXPECT_EQ(error_of([&] { w.count_or("n", 0, 10); }),
+            "/n: expected a whole number from 0 to 10, got -1");
+  EXPECT_EQ(error_of([&] { w.bool_or("on", false); }), "/on: expected true or false, got \"yes\"");
+  EXPECT_NE(error_of([&] { w.duration_or("t", {}); }).find("/t: "), std::string::npos);
+  EXPECT_EQ(error_of([&] {
+              w.child("keys").only_keys({"y", "z"});
+            }),
+            "/keys/x: unknown key 'x' (expected one of: y, z)");
+  EXPECT_EQ(
+      error_of([&] { w.expect_array("a list"); }),
+      ": expected a list, got {\"keys\":{\"x\":1},\"n\":-1,\"on\":\"yes\",\"t\":\"5 parsecs\"}");
+}
+
+}  // namespace
+}  // namespace perfgate::core
