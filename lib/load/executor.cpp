@@ -1,8 +1,11 @@
 // executor.cpp - Closed- and open-loop executors on one io_context per worker thread.
 //
 // Threading: each Worker owns an io_context, a Recorder and its users; everything about a user
-// happens on its worker's thread. The calling thread is the controller: it follows the stage plan
-// (closed loop), samples `sessions_held`, and ends the run. It talks to workers only by posting.
+// happens on its worker's thread. The calling thread is the controller: run() prepares the
+// workers, lets the Executor (ClosedLoopExecutor or OpenLoopExecutor) set up and begin, runs the
+// controller loop (control(): the executor's tick, sessions_held samples, progress) and the stop
+// (stop(): graceful, then cancel; run_control.hpp decides when). It talks to workers only by
+// posting.
 #include "perfgate/load/executor.hpp"
 
 #include <algorithm>
@@ -16,6 +19,7 @@
 #include <thread>
 
 #include "perfgate/core/random.hpp"
+#include "perfgate/load/run_control.hpp"
 #include "perfgate/metrics/catalog.hpp"
 
 namespace perfgate::load {
@@ -607,116 +611,203 @@ Ids declare_ids(Workload& workload, const LoadProfile& profile, metrics::MetricS
   return ids;
 }
 
-}  // namespace
+// What differs between closed and open loop, behind one interface; run() below is what they
+// share (threads, the controller loop, the stop, the outcome). Every call is on the controller
+// thread; workers are reached only by posting to them.
+class Executor {
+ public:
+  Executor(Shared& shared, std::vector<std::unique_ptr<Worker>>& workers, const RunOptions& options,
+           const core::Clock& clock)
+      : shared_(shared), workers_(workers), options_(options), clock_(clock) {}
+  virtual ~Executor() = default;
 
-ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::MetricSet& set,
-                    const RunOptions& options) {
-  LoadProfile profile = profile_in;
-  if (profile.threads == 0) profile.threads = std::max(1u, std::thread::hardware_concurrency());
-  if (profile.shard.count == 0 || profile.shard.index >= profile.shard.count) {
-    throw std::invalid_argument("shard index must be below the shard count");
+  // Before the worker threads start: share out what the workers own.
+  virtual void prepare() {}
+  // Before the clock starts (open loop with prestart: every slot opens its session). Returns the
+  // set-up's outcome when there was one; sets shared.ending when nothing could start.
+  virtual std::optional<SetUpOutcome> set_up(metrics::Recorder& /*controller*/) {
+    return std::nullopt;
   }
-  workload.declare(set);
-  if (profile.plan.stages().size() > 1) workload.declare_stages(set, profile.plan.stages().size());
-  Shared shared{workload, profile, declare_ids(workload, profile, set),
-                profile.plan.steady_windows(), SteadyClock::now() + std::chrono::milliseconds(20)};
-  const std::uint64_t shards = profile.shard.count;
-  if (profile.iterations) {
-    shared.iterations_left =
-        static_cast<std::int64_t>(share_of(*profile.iterations, shards, profile.shard.index));
+  // The clock has started at shared.origin; `measure` is false when set-up started nothing.
+  virtual void begin(bool /*measure*/) {}
+  // One controller tick, `t` into the plan.
+  virtual void tick(core::Nanos /*t*/) {}
+  // Whether the load has ended before the plan did.
+  virtual bool exhausted() const { return false; }
+  // Where the load window ends when the iteration budget may have ended the load (see
+  // ExecutorOutcome::steady_seconds); `end_of_load` otherwise.
+  virtual TimePoint window_end(TimePoint end_of_load) const = 0;
+
+ protected:
+  // Runs f(worker) on every worker's thread.
+  template <class F>
+  void post_all(F f) {
+    for (auto& w : workers_) {
+      Worker* wp = w.get();
+      asio::post(wp->io, [wp, f] { f(*wp); });
+    }
   }
 
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (std::uint32_t i = 0; i < profile.threads; ++i) {
-    workers.push_back(std::make_unique<Worker>(shared, set, i, options.exceedance_limit_ns));
+  Shared& shared_;
+  std::vector<std::unique_ptr<Worker>>& workers_;
+  const RunOptions& options_;
+  const core::Clock& clock_;
+};
+
+// N users, each starting its next operation when the previous one ended; the controller launches
+// and retires users to follow the plan.
+class ClosedLoopExecutor final : public Executor {
+ public:
+  using Executor::Executor;
+
+  void tick(core::Nanos t) override {
+    const LoadProfile& profile = shared_.profile;
+    const std::uint64_t shards = profile.shard.count;
+    const std::uint64_t mine = closed_loop_users_at(profile.plan, t, profile.shard.index, shards);
+    while (active_ < mine) {
+      const std::uint64_t position = active_++;
+      Worker* w = workers_[position % workers_.size()].get();
+      const std::uint64_t global_index = profile.shard.index + shards * position;
+      ++shared_.live_users;
+      asio::post(w->io, [w, position, global_index] {
+        UserSlot& u = w->add_user(position, global_index);
+        w->turn(u);
+      });
+    }
+    while (active_ > mine) {
+      const std::uint64_t position = --active_;
+      Worker* w = workers_[position % workers_.size()].get();
+      asio::post(w->io, [w, position] { w->request_stop(position); });
+    }
   }
-  metrics::Recorder controller(set, shared.origin);
-  const bool open = profile.open_loop();
-  SetUpOutcome setup;
-  if (open) {
+
+  // A spent budget ends the window with the last operation's end.
+  TimePoint window_end(TimePoint end_of_load) const override {
+    if (!shared_.profile.iterations || shared_.iterations_left.load() > 0) return end_of_load;
+    TimePoint end = shared_.origin;
+    for (const auto& w : workers_) end = std::max(end, w->last_finish);
+    return end;
+  }
+
+ private:
+  std::uint64_t active_ = 0;  // users launched and not asked to stop (this shard)
+};
+
+// Arrivals at the plan's rate, each taken by a free slot of a shared pool; the workers schedule
+// their own arrivals, so the controller only starts and ends them.
+class OpenLoopExecutor final : public Executor {
+ public:
+  using Executor::Executor;
+
+  void prepare() override {
+    const LoadProfile& profile = shared_.profile;
+    const std::uint64_t shards = profile.shard.count;
     if (profile.max_in_flight < shards) {
       throw std::invalid_argument("max_in_flight " + std::to_string(profile.max_in_flight) +
                                   " cannot be shared by " + std::to_string(shards) +
                                   " shards (each needs at least one slot)");
     }
-    shared.pool.cap = share_of(profile.max_in_flight, shards, profile.shard.index);
+    shared_.pool.cap = share_of(profile.max_in_flight, shards, profile.shard.index);
     const std::uint64_t stride = shards * profile.threads;
-    for (auto& w : workers) {
+    for (auto& w : workers_) {
       const std::uint64_t offset = profile.shard.index + shards * w->index;
       w->arrivals.emplace(profile.plan, profile.spacing, profile.seed, stride, offset);
       if (profile.iterations) w->arrivals_left = share_of(*profile.iterations, stride, offset);
-      w->prestart_share = share_of(shared.pool.cap, profile.threads, w->index);
-    }
-  }
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-  for (auto& w : workers) {
-    guards.emplace_back(w->io.get_executor());
-    Worker* wp = w.get();
-    w->thread = std::thread([wp] { wp->io.run(); });
-  }
-  if (open && profile.prestart) {
-    // As pgbench connects its clients before it starts the clock: every slot starts (opens its
-    // session) first, and the run's time begins once all have.
-    const std::uint64_t slots = shared.pool.cap;
-    shared.pool.created = slots;
-    for (auto& w : workers) {
-      Worker* wp = w.get();
-      asio::post(w->io, [wp] { wp->prestart_slots(); });
-    }
-    // Set-up has its own deadline (the table's setup_timeout): a target that accepts
-    // connections and never answers is not waited on for a request timeout per slot.
-    const TimePoint began = SteadyClock::now();
-    const TimePoint deadline = began + profile.setup_timeout;
-    TimePoint next_progress = began;  // at once, then every progress_every
-    const auto stopped = [&] { return options.stop_requested && options.stop_requested->load(); };
-    while (shared.prestarted.load() < slots && SteadyClock::now() < deadline && !stopped()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      if (options.on_progress && SteadyClock::now() >= next_progress) {
-        Progress p;
-        p.elapsed = SteadyClock::now() - began;
-        p.total = profile.setup_timeout;
-        p.setup = Progress::SetUp{shared.prestarted.load() - shared.prestart_failed.load(),
-                                  shared.prestart_failed.load(), slots};
-        options.on_progress(p);
-        next_progress += options.progress_every;
-      }
-    }
-    if (shared.prestarted.load() < slots) {
-      for (auto& w : workers) {
-        Worker* wp = w.get();
-        asio::post(w->io, [wp] { wp->cancel_prestart(); });
-      }
-      const TimePoint cancel_deadline = SteadyClock::now() + kCancelGrace;
-      while (shared.prestarted.load() < slots && SteadyClock::now() < cancel_deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-    }
-    setup.seconds = std::chrono::duration<double>(SteadyClock::now() - began).count();
-    setup.slots = slots;
-    setup.failed = shared.prestart_failed.load();
-    setup.started = shared.prestarted.load() - setup.failed;
-    setup.cut = SteadyClock::now() >= deadline;
-    shared.origin = SteadyClock::now() + std::chrono::milliseconds(20);
-    controller.reset_origin(shared.origin);
-    // Not one slot could start: the measured part would only wait on the same target again.
-    if (setup.started == 0 && slots > 0 && !stopped()) shared.ending = true;
-  }
-  const bool measure = !shared.ending.load();  // false when set-up started no slot
-  if (open) {
-    for (auto& w : workers) {
-      Worker* wp = w.get();
-      const TimePoint origin = shared.origin;
-      asio::post(w->io, [wp, origin, measure] {
-        wp->start_clock(origin);
-        if (measure) wp->advance();
-      });
+      w->prestart_share = share_of(shared_.pool.cap, profile.threads, w->index);
     }
   }
 
-  // ---- controller ----
+  // As pgbench connects its clients before it starts the clock: every slot starts (opens its
+  // session) first, and the run's time begins once all have. Set-up has its own deadline (the
+  // table's setup_timeout): a target that accepts connections and never answers is not waited
+  // on for a request timeout per slot.
+  std::optional<SetUpOutcome> set_up(metrics::Recorder& controller) override {
+    const LoadProfile& profile = shared_.profile;
+    if (!profile.prestart) return std::nullopt;
+    const std::uint64_t slots = shared_.pool.cap;
+    shared_.pool.created = slots;
+    post_all([](Worker& w) { w.prestart_slots(); });
+    const TimePoint began = clock_.now();
+    const TimePoint deadline = began + profile.setup_timeout;
+    TimePoint next_progress = began;  // at once, then every progress_every
+    const auto stopped = [this] {
+      return options_.stop_requested && options_.stop_requested->load();
+    };
+    while (shared_.prestarted.load() < slots && clock_.now() < deadline && !stopped()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (options_.on_progress && clock_.now() >= next_progress) {
+        Progress p;
+        p.elapsed = clock_.now() - began;
+        p.total = profile.setup_timeout;
+        p.setup = Progress::SetUp{shared_.prestarted.load() - shared_.prestart_failed.load(),
+                                  shared_.prestart_failed.load(), slots};
+        options_.on_progress(p);
+        next_progress += options_.progress_every;
+      }
+    }
+    if (shared_.prestarted.load() < slots) {
+      post_all([](Worker& w) { w.cancel_prestart(); });
+      const TimePoint cancel_deadline = clock_.now() + kCancelGrace;
+      while (shared_.prestarted.load() < slots && clock_.now() < cancel_deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    SetUpOutcome setup;
+    setup.seconds = std::chrono::duration<double>(clock_.now() - began).count();
+    setup.slots = slots;
+    setup.failed = shared_.prestart_failed.load();
+    setup.started = shared_.prestarted.load() - setup.failed;
+    setup.cut = clock_.now() >= deadline;
+    shared_.origin = clock_.now() + std::chrono::milliseconds(20);
+    controller.reset_origin(shared_.origin);
+    // Not one slot could start: the measured part would only wait on the same target again.
+    if (setup.started == 0 && slots > 0 && !stopped()) shared_.ending = true;
+    return setup;
+  }
+
+  void begin(bool measure) override {
+    const TimePoint origin = shared_.origin;
+    post_all([origin, measure](Worker& w) {
+      w.start_clock(origin);
+      if (measure) w.advance();
+    });
+  }
+
+  // An open loop ends early only when its iteration budget is spent: a plan whose last arrival
+  // comes before its end still lasts its configured duration (a rate is per that time).
+  bool exhausted() const override {
+    return shared_.profile.iterations && shared_.workers_done.load() == workers_.size();
+  }
+
+  // A spent budget ends the window where the next arrival was due: the budget's arrivals span
+  // exactly that long.
+  TimePoint window_end(TimePoint end_of_load) const override {
+    if (!shared_.profile.iterations) return end_of_load;
+    std::optional<TimePoint> next_due;
+    bool budget_spent = true;
+    for (const auto& w : workers_) {
+      budget_spent = budget_spent && w->arrivals_left == 0;
+      if (w->due_after_budget && (!next_due || *w->due_after_budget < *next_due))
+        next_due = w->due_after_budget;
+    }
+    return budget_spent && next_due ? *next_due : end_of_load;
+  }
+};
+
+// What the controller loop ended with.
+struct Control {
   bool interrupted = false;
-  std::uint64_t active = 0;  // closed loop: users launched and not asked to stop (this shard)
+  TimePoint end_of_load;
   std::uint64_t peak_sessions = 0;
+};
+
+// The controller loop: every kControllerTick until the plan ends, the load is exhausted or a stop
+// is asked for, the executor's tick, a sessions_held sample every kSessionSampleEvery, and the
+// progress report.
+Control control(Shared& shared, std::vector<std::unique_ptr<Worker>>& workers, Executor& executor,
+                metrics::Recorder& controller, const RunOptions& options,
+                const core::Clock& clock) {
+  const LoadProfile& profile = shared.profile;
+  Control c;
   TimePoint next_sample = shared.origin;
   TimePoint tick = shared.origin;
   ProgressBoard board(workers.size());
@@ -724,39 +815,18 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
   std::uint64_t last_completed = 0;
   std::this_thread::sleep_until(shared.origin);
   for (;;) {
-    const TimePoint now = SteadyClock::now();
-    const Nanos t = now - shared.origin;
+    const TimePoint now = clock.now();
+    const core::Nanos t = now - shared.origin;
     if (options.stop_requested && options.stop_requested->load()) {
-      interrupted = true;
+      c.interrupted = true;
       break;
     }
-    if (t >= profile.plan.total() || shared.ending.load()) break;
-    // An open loop ends early only when its iteration budget is spent: a plan whose last arrival
-    // comes before its end still lasts its configured duration (a rate is per that time).
-    if (open && profile.iterations && shared.workers_done.load() == workers.size()) break;
-    if (!open) {
-      const auto global = static_cast<std::uint64_t>(std::floor(profile.plan.value_at(t) + 1e-9));
-      const std::uint64_t mine = share_of(global, shards, profile.shard.index);
-      while (active < mine) {
-        const std::uint64_t position = active++;
-        Worker* w = workers[position % workers.size()].get();
-        const std::uint64_t global_index = profile.shard.index + shards * position;
-        ++shared.live_users;
-        asio::post(w->io, [w, position, global_index] {
-          UserSlot& u = w->add_user(position, global_index);
-          w->turn(u);
-        });
-      }
-      while (active > mine) {
-        const std::uint64_t position = --active;
-        Worker* w = workers[position % workers.size()].get();
-        asio::post(w->io, [w, position] { w->request_stop(position); });
-      }
-    }
+    if (t >= profile.plan.total() || shared.ending.load() || executor.exhausted()) break;
+    executor.tick(t);
     if (now >= next_sample) {
       const std::uint64_t held = shared.sessions_open.load();
       controller.record(shared.ids.sessions_held, static_cast<std::int64_t>(held));
-      peak_sessions = std::max(peak_sessions, held);
+      c.peak_sessions = std::max(c.peak_sessions, held);
       next_sample += kSessionSampleEvery;
     }
     if (options.on_progress && now >= next_progress) {
@@ -766,10 +836,10 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
       p.total = profile.plan.total();
       {
         const std::lock_guard lock(board.mutex);
-        for (const auto& c : board.counts) {
-          p.attempted += c.attempted;
-          p.completed += c.completed;
-          p.failed += c.failed;
+        for (const auto& count : board.counts) {
+          p.attempted += count.attempted;
+          p.completed += count.completed;
+          p.failed += count.failed;
         }
         if (board.latency.count() != 0) p.p95_ns = board.latency.percentile(95);
       }
@@ -789,35 +859,81 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
     tick += kControllerTick;
     std::this_thread::sleep_until(tick);
   }
-  const TimePoint end_of_load = SteadyClock::now();
+  c.end_of_load = clock.now();
+  return c;
+}
 
-  // ---- stop: graceful, then cancel ----
-  shared.load_ended_ns = measure ? std::min<std::int64_t>((end_of_load - shared.origin).count(),
-                                                          profile.plan.total().count())
-                                 : -1;  // no arrival was due: none is overdue
+// The stop: users are asked to stop and get their graceful time (StopSequence); those still live
+// are cancelled; then the workers' threads end.
+void stop(Shared& shared, std::vector<std::unique_ptr<Worker>>& workers, bool interrupted,
+          const core::Clock& clock) {
   shared.ending = true;
   for (auto& w : workers) {
     Worker* wp = w.get();
     asio::post(w->io, [wp] { wp->request_stop_all(); });
   }
-  const TimePoint graceful_deadline =
-      SteadyClock::now() + (interrupted
-                                ? std::min<Nanos>(profile.graceful_stop, std::chrono::seconds(1))
-                                : profile.graceful_stop);
-  while (shared.live_users.load() > 0 && SteadyClock::now() < graceful_deadline) {
+  StopSequence sequence(clock, graceful_time(shared.profile.graceful_stop, interrupted),
+                        kCancelGrace);
+  for (;;) {
+    const StopSequence::Step step = sequence.next(shared.live_users.load());
+    if (step == StopSequence::Step::kDone || step == StopSequence::Step::kAbandon) break;
+    if (step == StopSequence::Step::kCancel) {
+      shared.cancelling = true;
+      for (auto& w : workers) {
+        Worker* wp = w.get();
+        asio::post(w->io, [wp] { wp->cancel_all(); });
+      }
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (shared.live_users.load() > 0) {
-    shared.cancelling = true;
-    for (auto& w : workers) {
-      Worker* wp = w.get();
-      asio::post(w->io, [wp] { wp->cancel_all(); });
-    }
-    const TimePoint cancel_deadline = SteadyClock::now() + kCancelGrace;
-    while (shared.live_users.load() > 0 && SteadyClock::now() < cancel_deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+}
+
+}  // namespace
+
+ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::MetricSet& set,
+                    const RunOptions& options) {
+  LoadProfile profile = profile_in;
+  if (profile.threads == 0) profile.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (profile.shard.count == 0 || profile.shard.index >= profile.shard.count) {
+    throw std::invalid_argument("shard index must be below the shard count");
   }
+  // The controller's clock; workers time operations with the steady clock it reads.
+  const core::Clock& clock = core::SystemClock::instance();
+  workload.declare(set);
+  if (profile.plan.stages().size() > 1) workload.declare_stages(set, profile.plan.stages().size());
+  Shared shared{workload, profile, declare_ids(workload, profile, set),
+                profile.plan.steady_windows(), clock.now() + std::chrono::milliseconds(20)};
+  if (profile.iterations) {
+    shared.iterations_left = static_cast<std::int64_t>(
+        share_of(*profile.iterations, profile.shard.count, profile.shard.index));
+  }
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (std::uint32_t i = 0; i < profile.threads; ++i) {
+    workers.push_back(std::make_unique<Worker>(shared, set, i, options.exceedance_limit_ns));
+  }
+  metrics::Recorder controller(set, shared.origin);
+  std::unique_ptr<Executor> executor;
+  if (profile.open_loop()) {
+    executor = std::make_unique<OpenLoopExecutor>(shared, workers, options, clock);
+  } else {
+    executor = std::make_unique<ClosedLoopExecutor>(shared, workers, options, clock);
+  }
+  executor->prepare();
+
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& w : workers) {
+    guards.emplace_back(w->io.get_executor());
+    Worker* wp = w.get();
+    w->thread = std::thread([wp] { wp->io.run(); });
+  }
+  const std::optional<SetUpOutcome> setup = executor->set_up(controller);
+  const bool measure = !shared.ending.load();  // false when set-up started no slot
+  executor->begin(measure);
+  const Control c = control(shared, workers, *executor, controller, options, clock);
+  shared.load_ended_ns = measure ? std::min<std::int64_t>((c.end_of_load - shared.origin).count(),
+                                                          profile.plan.total().count())
+                                 : -1;  // no arrival was due: none is overdue
+  stop(shared, workers, c.interrupted, clock);
   guards.clear();
   for (auto& w : workers) {
     // Every user has retired (or a driver ignored cancel(): do not hang). What is left on the
@@ -826,31 +942,14 @@ ExecutorOutcome run(Workload& workload, const LoadProfile& profile_in, metrics::
     w->io.stop();
     w->thread.join();
   }
-  const TimePoint finished = SteadyClock::now();
+  const TimePoint finished = clock.now();
 
   ExecutorOutcome outcome(std::move(controller));
-  outcome.interrupted = interrupted;
-  if (open && profile.prestart) outcome.setup = setup;
-  outcome.peak_sessions = peak_sessions;
+  outcome.interrupted = c.interrupted;
+  outcome.setup = setup;
+  outcome.peak_sessions = c.peak_sessions;
   for (auto& w : workers) outcome.recorder.merge(w->recorder);
-  // The load window: the plan's up to where the load ended, or, when the iteration budget
-  // ended it, as far as the budget's operations reach (see ExecutorOutcome::steady_seconds).
-  TimePoint window_end = end_of_load;
-  if (profile.iterations && !interrupted) {
-    if (open) {
-      std::optional<TimePoint> next_due;
-      bool budget_spent = true;
-      for (auto& w : workers) {
-        budget_spent = budget_spent && w->arrivals_left == 0;
-        if (w->due_after_budget && (!next_due || *w->due_after_budget < *next_due))
-          next_due = w->due_after_budget;
-      }
-      if (budget_spent && next_due) window_end = *next_due;
-    } else if (shared.iterations_left.load() <= 0) {
-      window_end = shared.origin;
-      for (auto& w : workers) window_end = std::max(window_end, w->last_finish);
-    }
-  }
+  const TimePoint window_end = c.interrupted ? c.end_of_load : executor->window_end(c.end_of_load);
   outcome.steady_seconds = profile.plan.steady_seconds(window_end - shared.origin);
   if (!shared.ids.by_stage.empty()) {
     outcome.stage_steady_seconds = profile.plan.stage_steady_seconds(window_end - shared.origin);

@@ -10,7 +10,8 @@
 //     EXPECT_MEETS_THRESHOLDS(run("sustained_load", workload));
 //   }
 //
-// run() takes the load from the table for the active profile, runs it, evaluates the rules, writes
+// run() takes the load from the table for the active profile and hands it to run::run_scenario
+// (run/scenario.hpp), which runs and judges it; the adapter writes
 // `<results dir>/<suite>/<scenario>.json`, prints the summary and records the figures with
 // RecordProperty (so `ctest --output-junit` carries them). A shard of many (`--shard i/N`, N > 1)
 // shows its rules but passes unless interrupted: the gate is the merged run's (`perfgate merge`,

@@ -122,7 +122,7 @@ enum class ExecutorKind {
   kClosedLoop,
   kOpenLoop,
   // A capacity search (capacity.hpp): open-loop steps at rates the search picks. run() takes
-  // one step at a time, as kOpenLoop; the suite's run_scenario drives the search.
+  // one step at a time, as kOpenLoop; run::search_capacity (run/capacity_search.hpp) drives it.
   kCapacity,
 };
 
