@@ -110,9 +110,74 @@ constexpr std::array kCatalog{
                "together"},
 };
 
+constexpr std::array kCounters{
+    CounterInfo{"failed", "operations of the tag (failed{behaviour:login}) that failed, any kind",
+                "failed"},
+    CounterInfo{"auth_probes",
+                "HTTP: requests the flow marks must_be_rejected (expired, revoked or invalid "
+                "tokens), sent",
+                "attempted"},
+    CounterInfo{"auth_rejected", "HTTP: auth probes the service rejected with 401", "auth_probes"},
+    CounterInfo{"output_tokens",
+                "LLM: output tokens of completed requests, from the usage block where the "
+                "server sent one, else counted from the stream's deltas",
+                ""},
+    CounterInfo{"requests_tokens_from_usage",
+                "LLM: completed requests whose output tokens came from the usage block",
+                "completed"},
+    CounterInfo{"requests_tokens_from_deltas",
+                "LLM: completed requests whose output tokens were counted from the deltas (no "
+                "usage block)",
+                "completed"},
+    CounterInfo{"messages_sent", "WebSocket: messages sent (echo requests, broadcast probes)", ""},
+    CounterInfo{"messages_expected",
+                "WebSocket: messages owed: an echo per message sent, and every broadcast to every "
+                "subscriber held",
+                ""},
+    CounterInfo{"messages_received", "WebSocket: expected messages that arrived",
+                "messages_expected"},
+    CounterInfo{"messages_missing", "WebSocket: expected messages that never arrived",
+                "messages_expected"},
+    CounterInfo{"messages_unexpected",
+                "WebSocket: messages that arrived unexpected (duplicates, late echoes, receipts of "
+                "an unknown broadcast, undecodable frames)",
+                ""},
+    CounterInfo{"broadcast_receipts",
+                "WebSocket broadcast: probes received by this run's subscribers",
+                "messages_received"},
+    CounterInfo{"broadcast_skewed",
+                "WebSocket broadcast: receipts timed before their send (clocks disagree)",
+                "messages_received"},
+    CounterInfo{"sessions_opened", "WebSocket: sessions opened (upgrades that succeeded)", ""},
+    CounterInfo{"sessions_dropped", "WebSocket: open sessions the peer closed or reset unasked",
+                "sessions_opened"},
+    CounterInfo{"reconnections", "WebSocket: sessions opened again after a drop",
+                "sessions_opened"},
+    CounterInfo{"txn_retries",
+                "DB: tries repeated after a serialization failure or deadlock (max_tries)", ""},
+    CounterInfo{"reconnects", "DB: connections opened again after one was lost", ""},
+    CounterInfo{"txn_late", "DB: completed transactions slower than the workload's latency_limit",
+                "completed"},
+    CounterInfo{"rows_loaded", "DB bulk loading: rows of committed batches", ""},
+    CounterInfo{"recovered",
+                "1 when the latency came back under its limit after the spike (recovery_time), "
+                "else 0",
+                ""},
+};
+
 }  // namespace
 
 std::span<const MetricInfo> metric_catalog() { return kCatalog; }
+
+std::span<const CounterInfo> counter_catalog() { return kCounters; }
+
+const CounterInfo* find_counter(std::string_view key) {
+  const std::string_view base = base_name(key);
+  for (const CounterInfo& c : kCounters) {
+    if (c.name == base) return &c;
+  }
+  return nullptr;
+}
 
 std::string_view base_name(std::string_view key) { return key.substr(0, key.find('{')); }
 

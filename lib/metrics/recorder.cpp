@@ -38,6 +38,10 @@ MetricId MetricSet::histogram(std::string_view key) {
 }
 
 CounterId MetricSet::counter(std::string_view name) {
+  if (find_counter(name) == nullptr) {
+    throw std::invalid_argument("'" + std::string(name) +
+                                "' is not a counter of the catalogue (metrics/catalog.cpp)");
+  }
   return find_or_add_counter(counters_, name, false, std::nullopt);
 }
 

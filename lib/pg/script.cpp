@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <set>
@@ -51,29 +52,23 @@ class ExprParser {
     e.args.push_back(std::move(b));
     return e;
   }
-  Expr sum() {
-    Expr e = product();
+  // One precedence level of left-associative binary operators over the level `next`.
+  Expr level(Expr (ExprParser::*next)(),
+             std::initializer_list<std::pair<char, Expr::Kind>> operators) {
+    Expr e = (this->*next)();
     for (;;) {
-      if (take('+'))
-        e = binary(Expr::Kind::kAdd, std::move(e), product());
-      else if (take('-'))
-        e = binary(Expr::Kind::kSub, std::move(e), product());
-      else
-        return e;
+      const auto op = std::find_if(operators.begin(), operators.end(),
+                                   [this](const auto& o) { return take(o.first); });
+      if (op == operators.end()) return e;
+      e = binary(op->second, std::move(e), (this->*next)());
     }
   }
+  Expr sum() {
+    return level(&ExprParser::product, {{'+', Expr::Kind::kAdd}, {'-', Expr::Kind::kSub}});
+  }
   Expr product() {
-    Expr e = unary();
-    for (;;) {
-      if (take('*'))
-        e = binary(Expr::Kind::kMul, std::move(e), unary());
-      else if (take('/'))
-        e = binary(Expr::Kind::kDiv, std::move(e), unary());
-      else if (take('%'))
-        e = binary(Expr::Kind::kMod, std::move(e), unary());
-      else
-        return e;
-    }
+    return level(&ExprParser::unary,
+                 {{'*', Expr::Kind::kMul}, {'/', Expr::Kind::kDiv}, {'%', Expr::Kind::kMod}});
   }
   Expr unary() {
     if (take('-')) {

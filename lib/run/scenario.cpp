@@ -134,7 +134,9 @@ ScenarioOutcome run_scenario(load::Workload& workload, const ScenarioRun& how) {
   }
   metrics::RunResult r = std::move(m.result);
   named(r);
-  r.context = how.context;
+  // The caller's context joins what the workload's annotate step put there (ws: its broadcast
+  // receipts, which `perfgate merge` needs).
+  r.context.update(how.context);
   r.context["load"] = sc.load_json;
   if (m.setup) {
     r.context["setup"] = {{"seconds", m.setup->seconds},

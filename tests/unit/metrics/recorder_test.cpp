@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "perfgate/metrics/catalog.hpp"
 #include "perfgate/metrics/process_sampler.hpp"
 #include "perfgate/metrics/run_result.hpp"
 
@@ -105,6 +108,27 @@ TEST(RecorderTest, DeclaredErrorKindsAreIdsBesideTheBuiltInOnes) {
   EXPECT_EQ(result.errors.at("drops"), 1u);
   EXPECT_EQ(result.errors.at("other"), 1u);
   EXPECT_EQ(result.failed, 2u);
+}
+
+// Counters are declared once, in the catalogue, with a definition and the count they are part of.
+TEST(CounterCatalogTest, EveryCounterIsDefinedAndPartOfACountThatExists) {
+  std::set<std::string_view> names;
+  for (const CounterInfo& c : counter_catalog()) {
+    EXPECT_TRUE(names.insert(c.name).second) << c.name << " twice";
+    EXPECT_FALSE(c.definition.empty()) << c.name;
+  }
+  for (const CounterInfo& c : counter_catalog()) {
+    if (c.part_of.empty()) continue;
+    const bool run_count =
+        c.part_of == "attempted" || c.part_of == "completed" || c.part_of == "failed";
+    EXPECT_TRUE(run_count || names.contains(c.part_of)) << c.name << " part of " << c.part_of;
+    if (!run_count) {
+      EXPECT_NE(c.part_of, c.name);
+    }
+  }
+  MetricSet set;
+  EXPECT_NO_THROW(set.counter("failed{behaviour:login}"));
+  EXPECT_THROW(set.counter("sesions_opened"), std::invalid_argument);
 }
 
 TEST(RecorderTest, MergeAddsEverything) {

@@ -52,6 +52,24 @@ std::span<const MetricInfo> metric_catalog();
 // The catalogue entry for a key's base name ("latency{stage:1}" -> latency); nullptr if unknown.
 const MetricInfo* find_metric(std::string_view key);
 
+// A count a run reports in RunResult::counters, declared by a driver with MetricSet::counter:
+// what it counts, exactly, and the count it is a part of, as h2load defines its request counts
+// (succeeded and failed are parts of done). `part_of` names another counter, or one of the run's
+// own counts ("attempted", "completed", "failed"); "" when it is part of none. Counters add up
+// over threads and shards.
+struct CounterInfo {
+  std::string_view name;
+  std::string_view definition;
+  std::string_view part_of;
+};
+
+// Every counter a driver or the executor declares.
+std::span<const CounterInfo> counter_catalog();
+
+// The catalogue entry for a counter key's base name ("failed{behaviour:login}" -> failed);
+// nullptr if unknown.
+const CounterInfo* find_counter(std::string_view key);
+
 // The base name of a key: the text before '{'.
 std::string_view base_name(std::string_view key);
 

@@ -33,7 +33,8 @@ class MetricSet {
   // key whose base name is not in the catalogue.
   MetricId histogram(std::string_view key);
   // Declares a named counter ("auth_probes") and returns its id; idempotent. The run's
-  // RunResult::counters holds it by name.
+  // RunResult::counters holds it by name. Throws std::invalid_argument for a name whose base is
+  // not in the counter catalogue (catalog.hpp): every count says what it counts.
   CounterId counter(std::string_view name);
   // Declares the rate metric `key` ("goodput", "row_throughput{method:copy}") as events per
   // steady second and returns the counter of those events: the driver adds to it for operations
