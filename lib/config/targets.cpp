@@ -60,12 +60,8 @@ std::map<std::string, Target> parse_targets(const core::JsonNode& doc, const std
       if (value.has("pid")) {
         target.pid = static_cast<int>(value.child("pid").whole_number("a process id", 4'194'304));
       }
-      if (value.has("models")) {
-        const core::JsonNode m = value.child("models");
-        m.expect_array("a non-empty array of model names", true);
-        for (std::size_t i = 0; i < m.size(); ++i)
-          target.models.push_back(m.element(i).string("a model name"));
-      }
+      target.models = value.strings_or(
+          "models", {}, {.array = "a non-empty array of model names", .element = "a model name"});
       target.api_key_env = value.string_or("api_key_env", target.api_key_env);
     } else {
       value.fail("expected a URL string or {\"url\": ..., \"insecure\": ...}");

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "perfgate/core/enum_names.hpp"
 #include "perfgate/core/json_node.hpp"
 #include "perfgate/core/strict_json.hpp"
 #include "perfgate/core/units.hpp"
@@ -21,26 +22,16 @@ using metrics::Direction;
 using metrics::MetricKind;
 using nlohmann::json;
 
-std::string_view tier_name(Tier tier) {
-  switch (tier) {
-    case Tier::kExcellent:
-      return "excellent";
-    case Tier::kGood:
-      return "good";
-    case Tier::kAcceptable:
-      return "acceptable";
-  }
-  return "acceptable";
-}
+namespace {
+constexpr auto kTierNames = core::enum_names<Tier>(
+    {{Tier::kExcellent, "excellent"}, {Tier::kGood, "good"}, {Tier::kAcceptable, "acceptable"}});
+}  // namespace
+
+std::string_view tier_name(Tier tier) { return kTierNames.name(tier); }
 
 namespace {
 
-std::optional<Tier> parse_tier(std::string_view s) {
-  if (s == "excellent") return Tier::kExcellent;
-  if (s == "good") return Tier::kGood;
-  if (s == "acceptable") return Tier::kAcceptable;
-  return std::nullopt;
-}
+std::optional<Tier> parse_tier(std::string_view s) { return kTierNames.parse(s); }
 
 // Every check of the table reads through a JsonNode; parse_table adds the file to its errors.
 using Node = core::JsonNode;

@@ -139,4 +139,21 @@ std::chrono::nanoseconds JsonNode::duration_or(const std::string& key,
   }
 }
 
+std::vector<std::string> JsonNode::strings_or(const std::string& key,
+                                              std::vector<std::string> fallback,
+                                              const StringList& list) const {
+  if (!has(key)) return fallback;
+  const JsonNode array = child(key);
+  array.expect_array(list.array, !list.may_be_empty);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const JsonNode e = array.element(i);
+    const auto* text = e.value_.get_ptr<const std::string*>();
+    const bool ok = text != nullptr && (list.valid ? list.valid(*text) : !text->empty());
+    if (!ok) e.fail(fmt::format("expected {}, got {}", list.element, e.got()));
+    out.push_back(*text);
+  }
+  return out;
+}
+
 }  // namespace perfgate::core

@@ -9,6 +9,8 @@
 #include <limits>
 #include <utility>
 
+#include "perfgate/core/enum_names.hpp"
+
 namespace perfgate::core {
 namespace {
 
@@ -71,21 +73,15 @@ double parse_with_suffixes(std::string_view text, const std::array<Suffix, N>& s
 
 }  // namespace
 
-std::string_view unit_name(Unit unit) {
-  switch (unit) {
-    case Unit::kDuration:
-      return "ns";
-    case Unit::kPercent:
-      return "ratio";
-    case Unit::kRate:
-      return "per_s";
-    case Unit::kBytes:
-      return "bytes";
-    case Unit::kCount:
-      return "count";
-  }
-  return "count";
-}
+namespace {
+constexpr auto kUnitNames = enum_names<Unit>({{Unit::kCount, "count"},
+                                              {Unit::kDuration, "ns"},
+                                              {Unit::kPercent, "ratio"},
+                                              {Unit::kRate, "per_s"},
+                                              {Unit::kBytes, "bytes"}});
+}  // namespace
+
+std::string_view unit_name(Unit unit) { return kUnitNames.name(unit); }
 
 std::chrono::nanoseconds parse_duration(std::string_view text) {
   // Limited to what an int64 of nanoseconds holds (about 292 years).

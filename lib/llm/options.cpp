@@ -34,16 +34,8 @@ CompletionOptions parse_completion_options(const json& doc) {
   o.endpoint = w.one_of("endpoint", {"chat", "completions"}, "chat") == "chat"
                    ? Endpoint::kChat
                    : Endpoint::kCompletions;
-  if (w.has("models")) {
-    const core::JsonNode m = w.child("models");
-    m.expect_array("a non-empty array of model names", true);
-    o.models.clear();
-    for (std::size_t i = 0; i < m.size(); ++i) {
-      const std::string name = m.element(i).string("a model name");
-      if (name.empty()) m.element(i).fail("expected a model name");
-      o.models.push_back(name);
-    }
-  }
+  o.models = w.strings_or("models", std::move(o.models),
+                          {.array = "a non-empty array of model names", .element = "a model name"});
   o.switch_every = w.count_or("switch_every", 0, 1'000'000);
   o.stream = w.bool_or("stream", true);
   o.include_usage = w.bool_or("include_usage", true);

@@ -4,23 +4,20 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "perfgate/core/enum_names.hpp"
+
 namespace perfgate::load {
 
-std::string_view capacity_end_name(CapacityEnd end) {
-  switch (end) {
-    case CapacityEnd::kRunning:
-      return "running";
-    case CapacityEnd::kPrecision:
-      return "precision reached";
-    case CapacityEnd::kMaxRate:
-      return "max_rate held";
-    case CapacityEnd::kStartRate:
-      return "start_rate broke";
-    case CapacityEnd::kMaxSteps:
-      return "max_steps used";
-  }
-  return "running";
-}
+namespace {
+constexpr auto kEndNames =
+    core::enum_names<CapacityEnd>({{CapacityEnd::kRunning, "running"},
+                                   {CapacityEnd::kPrecision, "precision reached"},
+                                   {CapacityEnd::kMaxRate, "max_rate held"},
+                                   {CapacityEnd::kStartRate, "start_rate broke"},
+                                   {CapacityEnd::kMaxSteps, "max_steps used"}});
+}  // namespace
+
+std::string_view capacity_end_name(CapacityEnd end) { return kEndNames.name(end); }
 
 CapacitySearch::CapacitySearch(const CapacityPlan& plan) : plan_(plan) {
   if (!(plan.start_rate > 0) || plan.max_rate < plan.start_rate || !(plan.precision > 0) ||

@@ -40,19 +40,16 @@ WorkloadOptions parse_workload_options(const json& doc) {
   o.publish_after = w.duration_or("publish_after", {});
   o.path = w.string_or("path", o.mode == Mode::kBroadcast ? "/ws/rooms/" + o.room : "/ws/echo");
   if (!o.path.starts_with('/')) w.child("path").fail("expected a path starting with /");
-  if (w.has("source_addresses")) {
-    const core::JsonNode a = w.child("source_addresses");
-    a.expect_array("an array of addresses");
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const core::JsonNode address = a.element(i);
-      boost::system::error_code ec;
-      if (address.value().is_string())
-        boost::asio::ip::make_address(address.value().get<std::string>(), ec);
-      if (!address.value().is_string() || ec)
-        address.fail("expected an IP address like \"127.0.0.2\", got " + address.got());
-      o.source_addresses.push_back(address.value().get<std::string>());
-    }
-  }
+  o.source_addresses = w.strings_or("source_addresses", {},
+                                    {.array = "an array of addresses",
+                                     .element = "an IP address like \"127.0.0.2\"",
+                                     .valid =
+                                         [](std::string_view a) {
+                                           boost::system::error_code ec;
+                                           boost::asio::ip::make_address(a, ec);
+                                           return !ec;
+                                         },
+                                     .may_be_empty = true});
   return o;
 }
 

@@ -59,5 +59,28 @@ TEST(JsonNodeTest, OptionalFieldsCheckWhatIsThere) {
       ": expected a list, got {\"keys\":{\"x\":1},\"n\":-1,\"on\":\"yes\",\"t\":\"5 parsecs\"}");
 }
 
+TEST(JsonNodeTest, StringListsCheckTheArrayAndEachElement) {
+  const JsonNode::StringList methods{.array = "an array of methods",
+                                     .element = "\"copy\" or \"insert\"",
+                                     .valid = [](std::string_view m) { return m == "copy"; }};
+  const json doc = json::parse(R"({"ok": ["copy"], "bad": ["copy", "upsert"], "none": [],
+                                   "names": ["a", ""], "scalar": "copy"})");
+  const JsonNode root(doc);
+  EXPECT_EQ(root.strings_or("ok", {}, methods), std::vector<std::string>{"copy"});
+  EXPECT_EQ(root.strings_or("absent", {"x"}, methods), std::vector<std::string>{"x"});
+  EXPECT_EQ(error_of([&] { root.strings_or("bad", {}, methods); }),
+            "/bad/1: expected \"copy\" or \"insert\", got \"upsert\"");
+  EXPECT_EQ(error_of([&] { root.strings_or("none", {}, methods); }),
+            "/none: expected an array of methods, got []");
+  EXPECT_EQ(error_of([&] { root.strings_or("scalar", {}, methods); }),
+            "/scalar: expected an array of methods, got \"copy\"");
+  // Without `valid`, any non-empty string; `may_be_empty` lets [] through.
+  EXPECT_EQ(
+      error_of([&] { root.strings_or("names", {}, {.array = "names", .element = "a name"}); }),
+      "/names/1: expected a name, got \"\"");
+  EXPECT_TRUE(
+      root.strings_or("none", {"x"}, {.array = "", .element = "", .may_be_empty = true}).empty());
+}
+
 }  // namespace
 }  // namespace perfgate::core

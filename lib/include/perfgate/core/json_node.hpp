@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "perfgate/core/units.hpp"
 
@@ -72,6 +73,19 @@ class JsonNode {
   bool bool_or(const std::string& key, bool fallback) const;
   std::chrono::nanoseconds duration_or(const std::string& key,
                                        std::chrono::nanoseconds fallback) const;
+
+  // An array of strings (model names, methods, addresses).
+  struct StringList {
+    std::string_view array;    // "a non-empty array of model names"
+    std::string_view element;  // "a model name"
+    // Whether an element is acceptable; nullptr accepts any non-empty string.
+    bool (*valid)(std::string_view) = nullptr;
+    bool may_be_empty = false;  // whether [] is acceptable
+  };
+  // The array under `key`, or `fallback` when it is absent. Fails at the array, or at the first
+  // element that is not an acceptable string: expected <element>, got <its JSON>.
+  std::vector<std::string> strings_or(const std::string& key, std::vector<std::string> fallback,
+                                      const StringList& list) const;
 
  private:
   const nlohmann::json& value_;
