@@ -25,44 +25,43 @@ struct FlowWorkload::Compiled {
   std::function<std::map<std::string, std::string>(std::uint64_t)> user_variables;
   metrics::MetricId connect = 0, tls_handshake = 0, ttfb = 0;
   metrics::CounterId probes = 0, rejected = 0;
+
+  // The variables user `index` starts with: its user_variables, the rest empty.
+  Variables initial_values(std::uint64_t index) const {
+    Variables values(variables.names().size());
+    if (user_variables) {
+      for (const auto& [name, value] : user_variables(index)) {
+        if (auto i = variables.find(name)) values[*i] = value;
+      }
+    }
+    return values;
+  }
 };
 
 namespace {
 
-class HttpUser final : public load::VirtualUser {
+class HttpUser final : public load::UserOf<FlowWorkload::Compiled> {
  public:
-  HttpUser(load::WorkerContext& ctx, std::shared_ptr<const FlowWorkload::Compiled> flow,
-           std::uint64_t index)
-      : ctx_(ctx),
-        flow_(std::move(flow)),
-        connection_(ctx.io, flow_->origin),
-        rng_(index * 2654435761u + 1) {
-    values_.resize(flow_->variables.names().size());
-    if (flow_->user_variables) {
-      for (const auto& [name, value] : flow_->user_variables(index)) {
-        if (auto i = flow_->variables.find(name)) values_[*i] = value;
-      }
-    }
-  }
+  using UserOf::UserOf;
 
   void start(load::Completion done) override {
-    const auto start_tag = static_cast<std::uint16_t>(flow_->behaviours.size());
-    if (flow_->on_start.empty()) return done({.counted = false});
-    run(&flow_->on_start, start_tag, std::move(done));
+    const auto start_tag = static_cast<std::uint16_t>(s_->behaviours.size());
+    if (s_->on_start.empty()) return done({.counted = false});
+    run(&s_->on_start, start_tag, std::move(done));
   }
 
   void iterate(load::Completion done) override {
-    std::uniform_real_distribution<double> pick(0, flow_->cumulative_weights.back());
+    std::uniform_real_distribution<double> pick(0, s_->cumulative_weights.back());
     const double r = pick(rng_);
     std::size_t b = 0;
-    while (b + 1 < flow_->cumulative_weights.size() && r >= flow_->cumulative_weights[b]) ++b;
-    run(&flow_->behaviours[b], static_cast<std::uint16_t>(b), std::move(done));
+    while (b + 1 < s_->cumulative_weights.size() && r >= s_->cumulative_weights[b]) ++b;
+    run(&s_->behaviours[b], static_cast<std::uint16_t>(b), std::move(done));
   }
 
   void stop(load::Completion done) override {
-    const auto stop_tag = static_cast<std::uint16_t>(flow_->behaviours.size() + 1);
-    if (flow_->on_stop.empty()) return done({.counted = false});
-    run(&flow_->on_stop, stop_tag, std::move(done));
+    const auto stop_tag = static_cast<std::uint16_t>(s_->behaviours.size() + 1);
+    if (s_->on_stop.empty()) return done({.counted = false});
+    run(&s_->on_stop, stop_tag, std::move(done));
   }
 
   void cancel() override { connection_.cancel(); }
@@ -81,7 +80,7 @@ class HttpUser final : public load::VirtualUser {
     const RequestTemplate& t = (*requests_)[next_];
     net::Request req;
     req.method(t.method);
-    std::string target = flow_->origin->url().base_path;
+    std::string target = s_->origin->url().base_path;
     t.target.render_into(values_, target);
     req.target(target);
     for (const auto& [key, value] : t.headers) req.set(key, value.render(values_));
@@ -95,13 +94,13 @@ class HttpUser final : public load::VirtualUser {
   void on_exchange(net::Exchange&& ex) {
     const RequestTemplate& t = (*requests_)[next_];
     auto& rec = ctx_.recorder;
-    if (ex.connect) rec.record(flow_->connect, ex.connect->count());
-    if (ex.tls_handshake) rec.record(flow_->tls_handshake, ex.tls_handshake->count());
-    if (ex.ttfb) rec.record(flow_->ttfb, ex.ttfb->count());
+    if (ex.connect) rec.record(s_->connect, ex.connect->count());
+    if (ex.tls_handshake) rec.record(s_->tls_handshake, ex.tls_handshake->count());
+    if (ex.ttfb) rec.record(s_->ttfb, ex.ttfb->count());
     if (ex.error != ErrorKind::kNone) return complete(ex.error);
     if (t.rejection_probe) {
-      rec.add(flow_->probes);
-      if (ex.status == 401) rec.add(flow_->rejected);
+      rec.add(s_->probes);
+      if (ex.status == 401) rec.add(s_->rejected);
     }
     if (!t.status_ok(ex.status)) return complete(net::unexpected_status_kind(ex.status));
     if (!t.captures.empty() && !capture(t, ex.body)) return complete(ErrorKind::kProtocol);
@@ -122,11 +121,9 @@ class HttpUser final : public load::VirtualUser {
 
   void complete(ErrorKind error) { done_.fire({.error = error, .tag = tag_}); }
 
-  load::WorkerContext& ctx_;
-  std::shared_ptr<const FlowWorkload::Compiled> flow_;
-  net::Connection connection_;
-  Variables values_;
-  core::SplitMix64 rng_;
+  net::Connection connection_{ctx_.io, s_->origin};
+  Variables values_ = s_->initial_values(index_);
+  core::SplitMix64 rng_{index_ * 2654435761u + 1};
   const std::vector<RequestTemplate>* requests_ = nullptr;
   std::size_t next_ = 0;
   std::uint16_t tag_ = 0;
@@ -163,8 +160,6 @@ FlowWorkload::FlowWorkload(const net::Url& target, const net::ClientOptions& opt
   compiled_ = std::move(c);
 }
 
-FlowWorkload::~FlowWorkload() = default;
-
 void FlowWorkload::declare(metrics::MetricSet& set) {
   auto& c = const_cast<Compiled&>(*compiled_);
   c.connect = set.histogram("connect");
@@ -175,11 +170,11 @@ void FlowWorkload::declare(metrics::MetricSet& set) {
   set.share("auth_rejection_rate", c.rejected, c.probes);
 }
 
-std::vector<std::string> FlowWorkload::tag_values() const {
-  auto names = compiled_->behaviour_names;
-  names.emplace_back("start");
-  names.emplace_back("stop");
-  return names;
+load::OperationTags FlowWorkload::tags() const {
+  load::OperationTags tags{"behaviour", compiled_->behaviour_names};
+  tags.values.emplace_back("start");
+  tags.values.emplace_back("stop");
+  return tags;
 }
 
 std::unique_ptr<load::VirtualUser> FlowWorkload::make_user(load::WorkerContext& ctx,

@@ -1,12 +1,15 @@
 // workload.cpp - Virtual users for completion and analysis endpoints.
 #include "perfgate/llm/workload.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/beast/http/field.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <random>
 
 #include "perfgate/core/error.hpp"
+#include "perfgate/core/random.hpp"
 #include "perfgate/metrics/catalog.hpp"
 
 namespace perfgate::llm {
@@ -15,10 +18,24 @@ namespace bhttp = boost::beast::http;
 using metrics::ErrorKind;
 using nlohmann::json;
 
-struct CompletionWorkload::Shared {
+namespace {
+
+// What both LLM workloads send to: the target and the prompts users draw from.
+struct PromptedTarget {
+  PromptedTarget(const net::Url& target, const net::ClientOptions& client,
+                 std::vector<std::string> prompts_, std::string_view workload)
+      : origin(std::make_shared<net::Origin>(target, client)), prompts(std::move(prompts_)) {
+    if (prompts.empty()) throw core::Error(fmt::format("{} workload needs prompts", workload));
+  }
   std::shared_ptr<const net::Origin> origin;
-  CompletionOptions options;
   std::vector<std::string> prompts;
+};
+
+}  // namespace
+
+struct CompletionWorkload::Shared : PromptedTarget {
+  using PromptedTarget::PromptedTarget;
+  CompletionOptions options;
   std::optional<std::string> api_key;
   std::string path;
   struct ByTag {
@@ -33,15 +50,9 @@ struct CompletionWorkload::Shared {
 
 namespace {
 
-class CompletionUser final : public load::VirtualUser {
+class CompletionUser final : public load::UserOf<CompletionWorkload::Shared> {
  public:
-  CompletionUser(load::WorkerContext& ctx, std::shared_ptr<const CompletionWorkload::Shared> s,
-                 std::uint64_t index)
-      : ctx_(ctx),
-        s_(std::move(s)),
-        connection_(ctx.io, s_->origin),
-        index_(index),
-        rng_(index * 7919 + 17) {}
+  using UserOf::UserOf;
 
   void iterate(load::Completion done) override {
     const CompletionOptions& o = s_->options;
@@ -138,11 +149,8 @@ class CompletionUser final : public load::VirtualUser {
     done_.fire({.error = error, .tag = static_cast<std::uint16_t>(model_)});
   }
 
-  load::WorkerContext& ctx_;
-  std::shared_ptr<const CompletionWorkload::Shared> s_;
-  net::Connection connection_;
-  std::uint64_t index_;
-  std::mt19937_64 rng_;
+  net::Connection connection_{ctx_.io, s_->origin};
+  core::SplitMix64 rng_{index_ * 7919 + 17};
   std::uint64_t requests_ = 0;
   std::size_t model_ = 0;
   bool first_ = false;
@@ -156,19 +164,14 @@ class CompletionUser final : public load::VirtualUser {
 
 CompletionWorkload::CompletionWorkload(const net::Url& target, const net::ClientOptions& client,
                                        CompletionOptions options, std::vector<std::string> prompts)
-    : shared_(std::make_shared<Shared>()) {
-  if (prompts.empty()) throw core::Error("a completion workload needs prompts");
-  shared_->origin = std::make_shared<net::Origin>(target, client);
+    : shared_(std::make_shared<Shared>(target, client, std::move(prompts), "a completion")) {
   shared_->path = target.base_path + (options.endpoint == Endpoint::kChat ? "/v1/chat/completions"
                                                                           : "/v1/completions");
   if (const char* key = std::getenv(options.api_key_env.c_str()); key != nullptr && *key != '\0') {
     shared_->api_key = key;
   }
   shared_->options = std::move(options);
-  shared_->prompts = std::move(prompts);
 }
-
-CompletionWorkload::~CompletionWorkload() = default;
 
 void CompletionWorkload::declare(metrics::MetricSet& set) {
   Shared& s = *shared_;
@@ -197,27 +200,24 @@ void CompletionWorkload::declare(metrics::MetricSet& set) {
   if (!s.options.slo.empty()) s.slo_met = set.steady_rate("goodput");
 }
 
-std::vector<std::string> CompletionWorkload::tag_values() const { return shared_->options.models; }
+load::OperationTags CompletionWorkload::tags() const { return {"model", shared_->options.models}; }
 
 std::unique_ptr<load::VirtualUser> CompletionWorkload::make_user(load::WorkerContext& ctx,
                                                                  std::uint64_t user_index) {
   return std::make_unique<CompletionUser>(ctx, shared_, user_index);
 }
 
-struct AnalyzeWorkload::Shared {
-  std::shared_ptr<const net::Origin> origin;
+struct AnalyzeWorkload::Shared : PromptedTarget {
+  using PromptedTarget::PromptedTarget;
   AnalyzeOptions options;
-  std::vector<std::string> prompts;
   metrics::MetricId item_latency = 0;
 };
 
 namespace {
 
-class AnalyzeUser final : public load::VirtualUser {
+class AnalyzeUser final : public load::UserOf<AnalyzeWorkload::Shared> {
  public:
-  AnalyzeUser(load::WorkerContext& ctx, std::shared_ptr<const AnalyzeWorkload::Shared> s,
-              std::uint64_t index)
-      : ctx_(ctx), s_(std::move(s)), connection_(ctx.io, s_->origin), rng_(index * 104729 + 3) {}
+  using UserOf::UserOf;
 
   void iterate(load::Completion done) override {
     const AnalyzeOptions& o = s_->options;
@@ -261,10 +261,8 @@ class AnalyzeUser final : public load::VirtualUser {
 
   void complete(ErrorKind error) { done_.fire({.error = error}); }
 
-  load::WorkerContext& ctx_;
-  std::shared_ptr<const AnalyzeWorkload::Shared> s_;
-  net::Connection connection_;
-  std::mt19937_64 rng_;
+  net::Connection connection_{ctx_.io, s_->origin};
+  core::SplitMix64 rng_{index_ * 104729 + 3};
   core::TimePoint sent_;
   load::PendingCompletion done_;
 };
@@ -273,14 +271,9 @@ class AnalyzeUser final : public load::VirtualUser {
 
 AnalyzeWorkload::AnalyzeWorkload(const net::Url& target, const net::ClientOptions& client,
                                  AnalyzeOptions options, std::vector<std::string> prompts)
-    : shared_(std::make_shared<Shared>()) {
-  if (prompts.empty()) throw core::Error("an analyze workload needs prompts");
-  shared_->origin = std::make_shared<net::Origin>(target, client);
+    : shared_(std::make_shared<Shared>(target, client, std::move(prompts), "an analyze")) {
   shared_->options = std::move(options);
-  shared_->prompts = std::move(prompts);
 }
-
-AnalyzeWorkload::~AnalyzeWorkload() = default;
 
 void AnalyzeWorkload::declare(metrics::MetricSet& set) {
   if (shared_->options.batch > 0) shared_->item_latency = set.histogram("item_latency");

@@ -315,17 +315,11 @@ BulkOptions parse_bulk_options(const json& doc) {
   BulkOptions o;
   o.rows = w.count_or("rows", o.rows, 1'000'000);
   if (o.rows == 0) w.child("rows").fail("expected a whole number from 1 to 1000000");
-  if (w.has("methods")) {
-    const core::JsonNode methods = w.child("methods");
-    methods.expect_array("[\"copy\", \"insert\"] or one of them", true);
-    o.methods.clear();
-    for (std::size_t i = 0; i < methods.size(); ++i) {
-      const std::string m = methods.element(i).string("\"copy\" or \"insert\"");
-      if (m != "copy" && m != "insert")
-        methods.element(i).fail("expected \"copy\" or \"insert\", got \"" + m + "\"");
-      o.methods.push_back(m);
-    }
-  }
+  o.methods =
+      w.strings_or("methods", std::move(o.methods),
+                   {.array = "[\"copy\", \"insert\"] or one of them",
+                    .element = "\"copy\" or \"insert\"",
+                    .valid = [](std::string_view m) { return m == "copy" || m == "insert"; }});
   if (!w.has("table") || !w.has("columns"))
     w.fail("expected \"table\" and \"columns\": where the batches load, and each column's values");
   o.table = w.child("table").string("a table name");
@@ -368,15 +362,9 @@ struct TransactionWorkload::Shared {
 
 namespace {
 
-class TransactionClient final : public load::VirtualUser {
+class TransactionClient final : public load::UserOf<TransactionWorkload::Shared> {
  public:
-  TransactionClient(load::WorkerContext& ctx, std::shared_ptr<const TransactionWorkload::Shared> s,
-                    std::uint64_t index)
-      : ctx_(ctx),
-        s_(std::move(s)),
-        connection_(s_->conninfo),
-        index_(index),
-        rng_(index * 6364136223846793005ULL + 1) {}
+  using UserOf::UserOf;
   ~TransactionClient() override { thread_.reset(); }  // joins before the connection goes
 
   void iterate(load::Completion done) override {
@@ -521,11 +509,8 @@ class TransactionClient final : public load::VirtualUser {
       r.add(s_->late);
   }
 
-  load::WorkerContext& ctx_;
-  std::shared_ptr<const TransactionWorkload::Shared> s_;
-  ClientConnection connection_;
-  std::uint64_t index_;
-  std::mt19937_64 rng_;
+  ClientConnection connection_{s_->conninfo};
+  std::mt19937_64 rng_{index_ * 6364136223846793005ULL + 1};
   bool opened_once_ = false;
   std::unique_ptr<ClientThread> thread_ = std::make_unique<ClientThread>();
 };
@@ -541,8 +526,6 @@ TransactionWorkload::TransactionWorkload(std::string conninfo, TransactionOption
   shared_->options = std::move(options);
   shared_->statement_timeout = statement_timeout;
 }
-
-TransactionWorkload::~TransactionWorkload() = default;
 
 void TransactionWorkload::declare_stages(metrics::MetricSet& set, std::size_t stages) {
   shared_->connect_by_stage.clear();
@@ -572,10 +555,10 @@ void TransactionWorkload::declare(metrics::MetricSet& set) {
   s.error_kinds.declare(set);
 }
 
-std::vector<std::string> TransactionWorkload::tag_values() const {
-  std::vector<std::string> names;
-  for (const Script& s : shared_->options.scripts) names.push_back(s.name);
-  return names;
+load::OperationTags TransactionWorkload::tags() const {
+  load::OperationTags tags{.key = "script", .values = {}};
+  for (const Script& s : shared_->options.scripts) tags.values.push_back(s.name);
+  return tags;
 }
 
 std::unique_ptr<load::VirtualUser> TransactionWorkload::make_user(load::WorkerContext& ctx,
@@ -595,15 +578,9 @@ struct BulkWorkload::Shared {
 
 namespace {
 
-class BulkClient final : public load::VirtualUser {
+class BulkClient final : public load::UserOf<BulkWorkload::Shared> {
  public:
-  // Client i always loads with methods[i % n], so each method's rows/s is its own.
-  BulkClient(load::WorkerContext& ctx, std::shared_ptr<const BulkWorkload::Shared> s,
-             std::uint64_t index)
-      : ctx_(ctx),
-        s_(std::move(s)),
-        connection_(s_->conninfo),
-        method_(index % s_->options.methods.size()) {}
+  using UserOf::UserOf;
   ~BulkClient() override { thread_.reset(); }
 
   void iterate(load::Completion done) override {
@@ -671,10 +648,9 @@ class BulkClient final : public load::VirtualUser {
     return out;
   }
 
-  load::WorkerContext& ctx_;
-  std::shared_ptr<const BulkWorkload::Shared> s_;
-  ClientConnection connection_;
-  std::size_t method_;
+  ClientConnection connection_{s_->conninfo};
+  // Client i always loads with methods[i % n], so each method's rows/s is its own.
+  const std::size_t method_ = index_ % s_->options.methods.size();
   std::unique_ptr<ClientThread> thread_ = std::make_unique<ClientThread>();
 };
 
@@ -686,8 +662,6 @@ BulkWorkload::BulkWorkload(std::string conninfo, BulkOptions options)
   shared_->options = std::move(options);
 }
 
-BulkWorkload::~BulkWorkload() = default;
-
 void BulkWorkload::declare(metrics::MetricSet& set) {
   shared_->rows_steady.clear();
   for (const std::string& m : shared_->options.methods) {
@@ -697,7 +671,7 @@ void BulkWorkload::declare(metrics::MetricSet& set) {
   shared_->error_kinds.declare(set);
 }
 
-std::vector<std::string> BulkWorkload::tag_values() const { return shared_->options.methods; }
+load::OperationTags BulkWorkload::tags() const { return {"method", shared_->options.methods}; }
 
 std::unique_ptr<load::VirtualUser> BulkWorkload::make_user(load::WorkerContext& ctx,
                                                            std::uint64_t user_index) {

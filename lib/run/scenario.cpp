@@ -52,7 +52,7 @@ metrics::ThresholdOutcome unjudged(const config::ScenarioConfig& sc, const confi
 
 config::DeclaredTags declared_tags(const load::Workload& workload, const load::LoadProfile& load) {
   config::DeclaredTags tags;
-  if (const std::string key = workload.tag_key(); !key.empty()) tags[key] = workload.tag_values();
+  if (load::OperationTags t = workload.tags(); !t.key.empty()) tags[t.key] = std::move(t.values);
   auto& stages = tags["stage"];
   if (const std::size_t n = load.plan.stages().size(); n > 1) {
     for (std::size_t i = 1; i <= n; ++i) stages.push_back(std::to_string(i));

@@ -392,10 +392,8 @@ RealtimeWorkload::RealtimeWorkload(const net::Url& url, net::ClientOptions clien
     shared_->fanout.emplace(shared_->options.broadcasts);
 }
 
-RealtimeWorkload::~RealtimeWorkload() = default;
-
-std::vector<std::string> RealtimeWorkload::tag_values() const {
-  return {"connect", "echo", "heartbeat", "publish"};
+load::OperationTags RealtimeWorkload::tags() const {
+  return {"op", {"connect", "echo", "heartbeat", "publish"}};
 }
 
 void RealtimeWorkload::declare(metrics::MetricSet& set) {

@@ -22,8 +22,7 @@ class InstantWorkload : public Workload {
  public:
   explicit InstantWorkload(bool hang = false, bool with_start = false, bool fail_odd = false)
       : hang_(hang), with_start_(with_start), fail_odd_(fail_odd) {}
-  std::string tag_key() const override { return "behaviour"; }
-  std::vector<std::string> tag_values() const override { return {"even", "odd", "start"}; }
+  OperationTags tags() const override { return {"behaviour", {"even", "odd", "start"}}; }
 
   std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t) override {
     ++users;

@@ -20,8 +20,7 @@ class ProbingWorkload : public load::Workload {
     rejected_ = set.counter("auth_rejected");
     set.share("auth_rejection_rate", rejected_, probes_);
   }
-  std::string tag_key() const override { return "behaviour"; }
-  std::vector<std::string> tag_values() const override { return {"probe"}; }
+  load::OperationTags tags() const override { return {"behaviour", {"probe"}}; }
   std::unique_ptr<load::VirtualUser> make_user(load::WorkerContext& ctx, std::uint64_t) override {
     return std::make_unique<User>(ctx, *this);
   }

@@ -39,12 +39,10 @@ class FlowWorkload final : public load::Workload {
   // Resolves the target and compiles the flow. Throws core::Error for a bad template, an empty
   // behaviour list or a non-positive weight.
   FlowWorkload(const net::Url& target, const net::ClientOptions& options, const Flow& flow);
-  ~FlowWorkload() override;
 
   void declare(metrics::MetricSet& set) override;
-  std::string tag_key() const override { return "behaviour"; }
   // Behaviour names, then "start" and "stop".
-  std::vector<std::string> tag_values() const override;
+  load::OperationTags tags() const override;  // "behaviour"
   std::unique_ptr<load::VirtualUser> make_user(load::WorkerContext& ctx,
                                                std::uint64_t user_index) override;
 

@@ -26,11 +26,9 @@ class CompletionWorkload final : public load::Workload {
   // target cannot be resolved or `prompts` is empty.
   CompletionWorkload(const net::Url& target, const net::ClientOptions& client,
                      CompletionOptions options, std::vector<std::string> prompts);
-  ~CompletionWorkload() override;
 
   void declare(metrics::MetricSet& set) override;
-  std::string tag_key() const override { return "model"; }
-  std::vector<std::string> tag_values() const override;
+  load::OperationTags tags() const override;  // "model"
   std::unique_ptr<load::VirtualUser> make_user(load::WorkerContext& ctx,
                                                std::uint64_t user_index) override;
   struct Shared;
@@ -43,7 +41,6 @@ class AnalyzeWorkload final : public load::Workload {
  public:
   AnalyzeWorkload(const net::Url& target, const net::ClientOptions& client, AnalyzeOptions options,
                   std::vector<std::string> prompts);
-  ~AnalyzeWorkload() override;
 
   void declare(metrics::MetricSet& set) override;
   std::unique_ptr<load::VirtualUser> make_user(load::WorkerContext& ctx,

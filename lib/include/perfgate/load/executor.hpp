@@ -40,7 +40,7 @@ struct OperationResult {
   // kNone for a success; else the kind it failed as: built in, or declared by the workload with
   // MetricSet::error_kind ("db_40").
   metrics::ErrorKind error = metrics::ErrorKind::kNone;
-  // Index into Workload::tag_values() (0 when the workload has no tags).
+  // Index into Workload::tags().values (0 when the workload has no tags).
   std::uint16_t tag = 0;
   // False for a no-op (a user with nothing to do at start or stop): not counted as an operation.
   bool counted = true;
@@ -83,6 +83,25 @@ class VirtualUser {
   virtual void cancel() {}
 };
 
+struct WorkerContext;
+
+// What every driver's user holds: the thread's context, the state its workload's users share
+// (options, metric ids, the target: `Shared`, defined in the driver), and its number, global
+// over shards. Drivers derive their users from it.
+template <class Shared>
+class UserOf : public VirtualUser {
+ public:
+  // Public so that a driver's user takes it over with `using UserOf::UserOf;`, initialising its
+  // own members from these (`net::Connection connection_{ctx_.io, s_->origin};`).
+  UserOf(WorkerContext& ctx, std::shared_ptr<const Shared> shared, std::uint64_t index)
+      : ctx_(ctx), s_(std::move(shared)), index_(index) {}
+
+ protected:
+  WorkerContext& ctx_;
+  const std::shared_ptr<const Shared> s_;
+  const std::uint64_t index_;
+};
+
 // Per-thread things a virtual user may use.
 struct WorkerContext {
   boost::asio::io_context& io;
@@ -102,6 +121,13 @@ struct WorkerContext {
   core::TimePoint operation_start;
 };
 
+// What OperationResult::tag indexes: the executor keeps latency and failures per value
+// (latency{behaviour:login}, failed{behaviour:login}).
+struct OperationTags {
+  std::string key;                  // "behaviour"; empty for untagged operations
+  std::vector<std::string> values;  // in OperationResult::tag order
+};
+
 // Makes the virtual users of a scenario.
 class Workload {
  public:
@@ -111,9 +137,8 @@ class Workload {
   // Called after declare() when the plan has `stages` > 1 stages, for per-stage figures of the
   // workload's own (e.g. connect{stage:<n>}); WorkerContext::stage_at says which stage is on.
   virtual void declare_stages(metrics::MetricSet& /*set*/, std::size_t /*stages*/) {}
-  // The tag key for OperationResult::tag ("behaviour"), or empty for untagged operations.
-  virtual std::string tag_key() const { return {}; }
-  virtual std::vector<std::string> tag_values() const { return {}; }
+  // The tags of the workload's operations; none by default.
+  virtual OperationTags tags() const { return {}; }
   // Creates user number `user_index` (global over shards); called on the owning thread.
   virtual std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t user_index) = 0;
 };

@@ -91,11 +91,9 @@ class TransactionWorkload final : public load::Workload {
  public:
   TransactionWorkload(std::string conninfo, TransactionOptions options,
                       std::chrono::nanoseconds statement_timeout);
-  ~TransactionWorkload() override;
   void declare(metrics::MetricSet& set) override;
   void declare_stages(metrics::MetricSet& set, std::size_t stages) override;  // connect{stage:<n>}
-  std::string tag_key() const override { return "script"; }
-  std::vector<std::string> tag_values() const override;
+  load::OperationTags tags() const override;                                  // "script"
   std::unique_ptr<load::VirtualUser> make_user(load::WorkerContext& ctx,
                                                std::uint64_t user_index) override;
   struct Shared;
@@ -107,10 +105,8 @@ class TransactionWorkload final : public load::Workload {
 class BulkWorkload final : public load::Workload {
  public:
   BulkWorkload(std::string conninfo, BulkOptions options);
-  ~BulkWorkload() override;
   void declare(metrics::MetricSet& set) override;
-  std::string tag_key() const override { return "method"; }
-  std::vector<std::string> tag_values() const override;
+  load::OperationTags tags() const override;  // "method"
   std::unique_ptr<load::VirtualUser> make_user(load::WorkerContext& ctx,
                                                std::uint64_t user_index) override;
   struct Shared;

@@ -92,11 +92,9 @@ class RealtimeWorkload : public load::Workload {
   // broadcast waits for before publishing and counts receipts against.
   RealtimeWorkload(const net::Url& url, net::ClientOptions client, WorkloadOptions options,
                    std::uint64_t local_sessions);
-  ~RealtimeWorkload() override;
 
   void declare(metrics::MetricSet& set) override;
-  std::string tag_key() const override { return "op"; }
-  std::vector<std::string> tag_values() const override;
+  load::OperationTags tags() const override;  // "op"
   std::unique_ptr<load::VirtualUser> make_user(load::WorkerContext& ctx,
                                                std::uint64_t user_index) override;
 
