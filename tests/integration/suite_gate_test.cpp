@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "perfgate/metrics/catalog.hpp"
@@ -330,8 +331,12 @@ TEST_F(AiSuiteGateTest, ModelSlowerThanTheTableFailsNamingTtft) {
   const auto result =
       run_suite({{"PERFGATE_TARGET_AI", service.url()}}, PERFGATE_AI_SUITE_BIN, "*StreamingChat*");
   EXPECT_NE(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("ttft p(95) = 4"), std::string::npos)
-      << result.output;  // 400-something ms
+  // The model's 400 ms, plus whatever a busy machine adds: the figure, not a digit of it.
+  std::smatch ttft;
+  ASSERT_TRUE(
+      std::regex_search(result.output, ttft, std::regex(R"(ttft p\(95\) = ([0-9.]+)(ms|s))")))
+      << result.output;
+  EXPECT_GE(std::stod(ttft[1]) * (ttft[2] == "s" ? 1000 : 1), 400.0) << result.output;
   EXPECT_NE(result.output.find("limit <= 150.00ms (tier none"), std::string::npos) << result.output;
 }
 
