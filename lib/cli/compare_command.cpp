@@ -37,13 +37,19 @@ std::string figure(const std::optional<double>& v, const std::string& key) {
 
 int compare_command(const std::vector<std::string>& argv) {
   try {
-    const Args args = parse_args(argv, {"--max-regression", "--thresholds-dir"});
+    const Args args = parse_args(argv, {"--max-regression", "--thresholds-dir", "--confidence"});
     if (args.positional.size() != 2)
       throw std::invalid_argument("expected BASELINE and CURRENT (results files or folders)");
     std::optional<double> max_regression;
     if (const std::string* m = args.flag("--max-regression")) {
       max_regression = core::parse_percent(*m);
       if (!(*max_regression > 0)) throw std::invalid_argument("--max-regression must be above 0%");
+    }
+    stats::BootstrapOptions bootstrap;
+    if (const std::string* c = args.flag("--confidence")) {
+      bootstrap.confidence = core::parse_percent(*c);
+      if (!(bootstrap.confidence >= 0.5 && bootstrap.confidence < 1))
+        throw std::invalid_argument("--confidence must be from 50% to below 100%");
     }
     const auto baseline = by_key(report::read_all_results({args.positional[0]}));
     const auto current = by_key(report::read_all_results({args.positional[1]}));
@@ -61,35 +67,35 @@ int compare_command(const std::vector<std::string>& argv) {
       }
       ++compared;
       // The table (when given) says which statistics matter and the allowed regression.
-      std::vector<config::ComparedStatistic> stats = config::default_statistics(now);
+      std::vector<config::ComparedStatistic> statistics = config::default_statistics(now);
       double allowed = max_regression.value_or(0.10);
       std::string source = max_regression ? "--max-regression" : "default";
+      stats::BootstrapOptions how = bootstrap;
       if (const std::string* dir = args.flag("--thresholds-dir")) {
         const auto table = config::load_table(
             (std::filesystem::path(*dir) / (now.suite + ".json")).string(), now.profile);
         const config::ScenarioConfig& sc = table.scenario(now.scenario);
-        stats = config::rule_statistics(sc);
+        statistics = config::rule_statistics(sc);
         if (!max_regression && sc.baseline) {
           allowed = sc.baseline->max_regression;
           source = "table's baseline rule";
         }
+        if (!args.flag("--confidence") && sc.baseline) how.confidence = sc.baseline->confidence;
       }
       const auto changes =
-          config::compare_runs(before->second, now, stats, allowed, now.min_samples);
+          config::compare_runs(before->second, now, statistics, allowed, now.min_samples, how);
       std::cout << fmt::format(
-          "\n== {}/{}{}  max regression {} ({}) ==\n", now.suite, now.scenario,
+          "\n== {}/{}{}  max regression {} ({}), confidence {:g}% ==\n", now.suite, now.scenario,
           now.shard.count > 1 ? fmt::format(" shard {}/{}", now.shard.index, now.shard.count) : "",
-          core::format_quantity(allowed, core::Unit::kPercent), source);
-      std::cout << fmt::format("{:<34} {:<9} {:>12} {:>12} {:>9}  {}\n", "metric", "statistic",
-                               "baseline", "current", "change", "");
+          core::format_quantity(allowed, core::Unit::kPercent), source, how.confidence * 100);
+      std::cout << fmt::format("{:<34} {:<9} {:>12} {:>12}  {:<32} {}\n", "metric", "statistic",
+                               "baseline", "current", "change [interval]", "verdict");
       for (const config::Change& c : changes) {
-        const std::string change =
-            c.change ? fmt::format("{:+.1f}%", *c.change * 100) : std::string("-");
-        std::cout << fmt::format(
-            "{:<34} {:<9} {:>12} {:>12} {:>9}  {}{}\n", c.metric, c.statistic,
-            figure(c.baseline, c.metric), figure(c.current, c.metric), change,
-            c.regressed ? "REGRESSED" : "",
-            c.note.empty() ? "" : (c.regressed ? "  " : "") + std::string("(") + c.note + ")");
+        std::cout << fmt::format("{:<34} {:<9} {:>12} {:>12}  {:<32} {}\n", c.metric, c.statistic,
+                                 figure(c.baseline, c.metric), figure(c.current, c.metric),
+                                 config::describe_change(c),
+                                 c.regressed ? "REGRESSED" + config::describe_verdict(c).substr(9)
+                                             : config::describe_verdict(c));
         if (c.regressed) ++regressions;
       }
     }

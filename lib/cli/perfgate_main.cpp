@@ -5,6 +5,7 @@
 //                   --prometheus-push URL | --hdr-log F
 //                                        write the runs in the formats people look at
 //   perfgate compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
+//                    [--confidence 99%]
 //                                        the change of every figure; exit 1 on a regression
 //   perfgate merge SHARDS... -o MERGED.json | --results-dir DIR [--thresholds DIR]
 //                                        fold one scenario's shards into one result and judge it
@@ -51,10 +52,12 @@ commands:
                             Prometheus text for node_exporter or a Pushgateway push
                             (URL http://host:9091[/metrics/job/<job>[/<label>/<value>]]);
                             an HdrHistogram interval log
-  compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
-                            per metric and statistic the change from the baseline run, flagged
-                            where worse than the allowed regression (default: the table's
-                            baseline rule, else 10%); exit 1 on any regression
+  compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR] [--confidence 99%]
+                            per metric and statistic the change from the baseline run with its
+                            confidence interval (bootstrap over seconds) and a verdict:
+                            regressed (worse than the allowed regression and surely not
+                            noise), unchanged, improved or inconclusive (default allowed: the
+                            table's baseline rule, else 10%); exit 1 on any regression
   pgbench --conninfo-file F --script S.sql [--clients N] [--threads J] [--duration 10s]
           [--protocol prepared|simple] [--scale N]
                             run a transaction script as pgbench -f does; print tps and latency

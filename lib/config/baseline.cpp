@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <memory>
 #include <set>
 
 #include "perfgate/core/units.hpp"
@@ -42,10 +43,80 @@ std::optional<std::string> incomparable(const metrics::RunResult& baseline,
   return std::nullopt;
 }
 
+std::optional<stats::RunIntervals> interval_data(const Statistic& statistic, const std::string& key,
+                                                 const metrics::RunResult& run) {
+  using Kind = Statistic::Kind;
+  if (statistic.kind == Kind::kPercentile || statistic.kind == Kind::kAvg) {
+    // Every histogram's seconds; files written before they were kept have latency's in the
+    // series. The last second is the part-second the run ended in, and is left out.
+    auto seconds = std::make_shared<stats::WeightedIntervals>();
+    if (const auto it = run.intervals.find(key); it != run.intervals.end()) {
+      for (std::size_t i = 0; i + 1 < it->second.size(); ++i) {
+        std::vector<std::pair<double, std::uint64_t>> values;
+        for (const auto& [v, c] : it->second[i].values) values.emplace_back(v, c);
+        seconds->add(values);
+      }
+    } else if (key == "latency") {
+      for (std::size_t i = 0; i + 1 < run.series.size(); ++i) {
+        std::vector<std::pair<double, std::uint64_t>> values;
+        run.series[i].latency.for_each_bucket(
+            [&](std::int64_t, std::int64_t highest, std::uint64_t c) {
+              values.emplace_back(static_cast<double>(highest), c);
+            });
+        seconds->add(values);
+      }
+    }
+    const std::size_t n = seconds->size();
+    if (n == 0) return std::nullopt;
+    if (statistic.kind == Kind::kAvg) {
+      return stats::RunIntervals{n, [seconds](auto picks) { return seconds->mean(picks); }};
+    }
+    const double p = statistic.percentile;
+    return stats::RunIntervals{n,
+                               [seconds, p](auto picks) { return seconds->percentile(picks, p); }};
+  }
+  if (run.series.size() < 2) return std::nullopt;
+  const std::size_t n = run.series.size() - 1;
+  const auto& series = run.series;
+  if (statistic.kind != Kind::kRate) return std::nullopt;
+  if (key == "throughput") {
+    return stats::RunIntervals{n, [&series](auto picks) -> std::optional<double> {
+                                 double completed = 0;
+                                 for (const std::size_t i : picks) completed += series[i].completed;
+                                 return completed / static_cast<double>(picks.size());
+                               }};
+  }
+  if (key == "error_rate") {
+    return stats::RunIntervals{n, [&series](auto picks) -> std::optional<double> {
+                                 double failed = 0, attempted = 0;
+                                 for (const std::size_t i : picks) {
+                                   failed += series[i].failed;
+                                   attempted += series[i].failed + series[i].completed;
+                                 }
+                                 if (attempted == 0) return std::nullopt;
+                                 return failed / attempted;
+                               }};
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Judged on the two figures alone: all a statistic without per-second data allows.
+stats::Judgement judge_figures(double change, metrics::Direction direction, double m) {
+  const double worse = direction == metrics::Direction::kAtMost ? change : -change;
+  if (worse > m) return {stats::Verdict::kRegressed, std::nullopt};
+  if (worse < -m) return {stats::Verdict::kImproved, std::nullopt};
+  return {stats::Verdict::kUnchanged, std::nullopt};
+}
+
+}  // namespace
+
 std::vector<Change> compare_runs(const metrics::RunResult& baseline,
                                  const metrics::RunResult& current,
                                  const std::vector<ComparedStatistic>& statistics,
-                                 double max_regression, std::uint64_t min_samples) {
+                                 double max_regression, std::uint64_t min_samples,
+                                 const stats::BootstrapOptions& bootstrap) {
   std::vector<Change> out;
   std::set<std::pair<std::string, std::string>> seen;
   for (const ComparedStatistic& stat : statistics) {
@@ -68,17 +139,53 @@ std::vector<Change> compare_runs(const metrics::RunResult& baseline,
         c.note = "baseline is 0: no relative change";
       } else {
         c.change = (*now.value - *before.value) / std::fabs(*before.value);
-        const double worse = c.direction == metrics::Direction::kAtMost ? *c.change : -*c.change;
         if (std::min(before.samples, now.samples) < min_samples) {
           c.note = fmt::format("fewer than {} samples: not judged", min_samples);
         } else {
-          c.regressed = worse > max_regression;
+          const auto a = interval_data(stat.statistic, key, baseline);
+          const auto b = interval_data(stat.statistic, key, current);
+          if (a && b) c.interval = stats::change_interval(*a, *b, bootstrap);
+          const stats::Judgement j =
+              c.interval ? stats::judge(*c.change, *c.interval, c.direction, max_regression)
+                         : judge_figures(*c.change, c.direction, max_regression);
+          if (!c.interval) {
+            c.note = a && b ? fmt::format("fewer than {} seconds: judged on the figures alone",
+                                          bootstrap.min_intervals)
+                            : "no per-second data: judged on the figures alone";
+          }
+          c.judged = true;
+          c.verdict = j.verdict;
+          c.longer_by = j.longer_by;
+          c.regressed = j.verdict == stats::Verdict::kRegressed;
         }
       }
       out.push_back(std::move(c));
     }
   }
   return out;
+}
+
+std::string describe_change(const Change& c) {
+  if (!c.change) return "-";
+  std::string text = fmt::format("{:+.1f}%", *c.change * 100);
+  if (c.interval) {
+    text += fmt::format(" [{:+.1f}%, {:+.1f}%] at {:g}%", c.interval->low * 100,
+                        c.interval->high * 100, c.interval->confidence * 100);
+  }
+  return text;
+}
+
+std::string describe_verdict(const Change& c) {
+  if (!c.judged) return c.note;
+  std::string text(stats::verdict_name(c.verdict));
+  if (c.longer_by) {
+    // Near the allowed change's edge no length decides; past 20x, say so rather than a figure.
+    text += *c.longer_by > 20
+                ? std::string(": the change is near the allowed one's edge")
+                : fmt::format(": runs ~{:.0f}x as long would decide", std::ceil(*c.longer_by));
+  }
+  if (!c.note.empty()) text += " (" + c.note + ")";
+  return text;
 }
 
 void apply_baseline(const std::vector<Change>& changes, double max_regression,
@@ -94,9 +201,9 @@ void apply_baseline(const std::vector<Change>& changes, double max_regression,
     o.samples = c.current_samples;
     o.passed = !c.regressed;
     o.tier = "baseline";
-    o.note = c.change ? fmt::format("{:+.1f}% vs baseline ({} allowed){}", *c.change * 100,
+    o.note = c.change ? fmt::format("{} vs baseline ({} allowed): {}", describe_change(c),
                                     core::format_quantity(max_regression, core::Unit::kPercent),
-                                    c.note.empty() ? "" : "; " + c.note)
+                                    describe_verdict(c))
                       : c.note;
     current.passed = current.passed && o.passed;
     current.thresholds.push_back(std::move(o));

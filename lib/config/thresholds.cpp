@@ -38,11 +38,11 @@ using Node = core::JsonNode;
 
 constexpr std::uint64_t kMaxUsers = 10'000'000;
 
-// `{"file": "...", "max_regression": "10%"}`; a relative file is resolved against the table's
-// folder, so a table and its baseline move together.
+// `{"file": "...", "max_regression": "10%", "confidence": "99%"}`; a relative file is resolved
+// against the table's folder, so a table and its baseline move together.
 BaselineRule parse_baseline(const Node& node, const std::string& table_file) {
   node.expect_object("a baseline rule {\"file\": ..., \"max_regression\": ...}");
-  node.only_keys({"file", "max_regression"});
+  node.only_keys({"file", "max_regression", "confidence"});
   if (!node.has("file")) node.fail("expected \"file\": a results folder or results file");
   BaselineRule rule;
   const std::filesystem::path file = node.child("file").string("a path (a string)");
@@ -54,6 +54,12 @@ BaselineRule parse_baseline(const Node& node, const std::string& table_file) {
         node.child("max_regression").quantity(core::Unit::kPercent, "a percentage, e.g. \"10%\"");
     if (!(rule.max_regression > 0) || rule.max_regression > 10)
       node.child("max_regression").fail("expected a percentage above 0% and at most 1000%");
+  }
+  if (node.has("confidence")) {
+    rule.confidence =
+        node.child("confidence").quantity(core::Unit::kPercent, "a percentage, e.g. \"99%\"");
+    if (!(rule.confidence >= 0.5 && rule.confidence < 1))
+      node.child("confidence").fail("expected a percentage from 50% to below 100%");
   }
   return rule;
 }

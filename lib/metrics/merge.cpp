@@ -89,6 +89,9 @@ RunResult merge_shards(const std::vector<RunResult>& shards,
       switch (info ? info->merge : Merge::kSamples) {
         case Merge::kSamples:
           m.histograms[key].merge(h);
+          // Shards share the clock: their seconds line up, as the series' do.
+          if (const auto i = s.intervals.find(key); i != s.intervals.end())
+            merge_intervals(m.intervals[key], i->second);
           break;
         case Merge::kSumOfPeaks:
           peaks[key] += h.count() > 0 ? h.max() : 0;

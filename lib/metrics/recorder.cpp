@@ -86,6 +86,8 @@ Recorder::Recorder(const MetricSet& set, core::TimePoint origin, std::int64_t ex
     : origin_(origin),
       exceedance_limit_ns_(exceedance_limit_ns),
       histograms_(set.histogram_keys().size()),
+      second_(set.histogram_keys().size(), Histogram(2)),
+      intervals_(set.histogram_keys().size()),
       counters_(set.counters().size(), 0),
       errors_(set.error_kind_count(), 0) {
   series_.reserve(64);
@@ -107,8 +109,72 @@ SeriesPoint& Recorder::slot_at(core::TimePoint at) {
   return *it;
 }
 
+namespace {
+
+IntervalHistogram sparse(std::int64_t second, const Histogram& h) {
+  IntervalHistogram out{second, {}};
+  h.for_each_bucket([&out](std::int64_t, std::int64_t highest, std::uint64_t count) {
+    out.values.emplace_back(highest, count);
+  });
+  return out;
+}
+
+}  // namespace
+
+void merge_intervals(std::vector<IntervalHistogram>& into,
+                     const std::vector<IntervalHistogram>& from) {
+  std::vector<IntervalHistogram> out;
+  out.reserve(into.size() + from.size());
+  auto a = into.begin();
+  auto b = from.begin();
+  while (a != into.end() || b != from.end()) {
+    if (b == from.end() || (a != into.end() && a->second < b->second)) {
+      out.push_back(std::move(*a++));
+    } else if (a == into.end() || b->second < a->second) {
+      out.push_back(*b++);
+    } else {  // one second on both sides: the union of values, counts of a value summed
+      IntervalHistogram m{a->second, {}};
+      auto x = a->values.begin();
+      auto y = b->values.begin();
+      while (x != a->values.end() || y != b->values.end()) {
+        if (y == b->values.end() || (x != a->values.end() && x->first < y->first)) {
+          m.values.push_back(*x++);
+        } else if (x == a->values.end() || y->first < x->first) {
+          m.values.push_back(*y++);
+        } else {
+          m.values.emplace_back(x->first, x->second + y->second);
+          ++x;
+          ++y;
+        }
+      }
+      out.push_back(std::move(m));
+      ++a;
+      ++b;
+    }
+  }
+  into = std::move(out);
+}
+
+void Recorder::advance_second(std::int64_t second) {
+  if (second <= open_second_) return;
+  for (std::size_t id = 0; id < second_.size(); ++id) {
+    if (second_[id].count() == 0) continue;
+    intervals_[id].push_back(sparse(open_second_, second_[id]));
+    second_[id].reset();
+  }
+  open_second_ = second;
+}
+
+std::vector<IntervalHistogram> Recorder::intervals(MetricId id) const {
+  std::vector<IntervalHistogram> out = intervals_[id];
+  // The open second may be one a merge brought in already.
+  if (second_[id].count() != 0) merge_intervals(out, {sparse(open_second_, second_[id])});
+  return out;
+}
+
 void Recorder::note_time(core::TimePoint at, std::int64_t latency_ns, bool ok) {
   SeriesPoint& point = slot_at(at);
+  advance_second(point.second);
   if (ok) {
     ++point.completed;
     point.latency.record(latency_ns);
@@ -141,9 +207,14 @@ void Recorder::operation_finished(core::TimePoint at, std::int64_t latency_ns, E
 }
 
 void Recorder::merge(const Recorder& other) {
-  if (other.histograms_.size() > histograms_.size()) histograms_.resize(other.histograms_.size());
+  if (other.histograms_.size() > histograms_.size()) {
+    histograms_.resize(other.histograms_.size());
+    second_.resize(other.histograms_.size(), Histogram(2));
+    intervals_.resize(other.histograms_.size());
+  }
   for (std::size_t i = 0; i < other.histograms_.size(); ++i) {
     histograms_[i].merge(other.histograms_[i]);
+    merge_intervals(intervals_[i], other.intervals(static_cast<MetricId>(i)));
   }
   if (other.counters_.size() > counters_.size()) counters_.resize(other.counters_.size(), 0);
   for (std::size_t i = 0; i < other.counters_.size(); ++i) counters_[i] += other.counters_[i];

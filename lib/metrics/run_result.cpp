@@ -52,6 +52,13 @@ nlohmann::json RunResult::to_json() const {
                            {"p95", p.latency.percentile(95)},
                            {"latency", p.latency.to_json()}});
   }
+  // {"latency": [[second, [[value, count], ...]], ...]}: compact, there is one per metric-second.
+  nlohmann::json intervals_json = nlohmann::json::object();
+  for (const auto& [key, seconds] : intervals) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const IntervalHistogram& s : seconds) list.push_back({s.second, s.values});
+    intervals_json[key] = std::move(list);
+  }
   nlohmann::json rules = nlohmann::json::array();
   for (const ThresholdOutcome& t : thresholds) {
     rules.push_back({{"metric", t.metric},
@@ -87,6 +94,7 @@ nlohmann::json RunResult::to_json() const {
                         {"errors", errors},
                         {"counters", counters},
                         {"series", std::move(series_json)},
+                        {"intervals", std::move(intervals_json)},
                         {"thresholds", std::move(rules)},
                         {"best_tier", best_tier},
                         {"context", context}};
@@ -176,6 +184,24 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
       point.latency = Histogram::from_json(p.at("latency"));
       r.series.push_back(std::move(point));
     }
+    if (j.contains("intervals")) {
+      for (const auto& [key, list] : j.at("intervals").items()) {
+        auto& seconds = r.intervals[key];
+        for (const auto& s : list) {
+          const std::string where = "intervals/" + key;
+          if (!s.is_array() || s.size() != 2 || !s[1].is_array())
+            throw std::invalid_argument(where + ": expected [second, [[value, count], ...]]");
+          IntervalHistogram h{core::whole_number<std::int64_t>(s[0], where), {}};
+          for (const auto& v : s[1]) {
+            if (!v.is_array() || v.size() != 2)
+              throw std::invalid_argument(where + ": expected [value, count]");
+            h.values.emplace_back(core::whole_number<std::int64_t>(v[0], where),
+                                  core::whole_number<std::uint64_t>(v[1], where));
+          }
+          seconds.push_back(std::move(h));
+        }
+      }
+    }
     for (const auto& t : j.at("thresholds")) {
       ThresholdOutcome o;
       o.metric = t.at("metric").get<std::string>();
@@ -243,6 +269,7 @@ RunResult collect(const MetricSet& set, const Recorder& merged, double steady_se
     if (h.count() != 0 || set.histogram_keys()[i] == "latency") {
       r.histograms.emplace(set.histogram_keys()[i], h);
     }
+    if (h.count() != 0) r.intervals[set.histogram_keys()[i]] = merged.intervals(i);
   }
   for (std::size_t i = 0; i < set.counters().size(); ++i) {
     if (!set.counters()[i].steady_rate) r.counters[set.counters()[i].name] = merged.counters()[i];

@@ -86,9 +86,10 @@ std::string compare_with_baseline(const config::ScenarioConfig& sc,
     r.context["baseline"] = {{"file", file}, {"note", o.note}};
     return o.note;
   }
-  config::apply_baseline(config::compare_runs(before, r, config::rule_statistics(sc),
-                                              rule.max_regression, sc.min_samples),
-                         rule.max_regression, file, r);
+  config::apply_baseline(
+      config::compare_runs(before, r, config::rule_statistics(sc), rule.max_regression,
+                           sc.min_samples, {.confidence = rule.confidence}),
+      rule.max_regression, file, r);
   return "";
 }
 

@@ -30,6 +30,48 @@ const Change& find(const std::vector<Change>& changes, const std::string& metric
   throw std::runtime_error("no change for " + metric + " " + statistic);
 }
 
+// Adds `seconds` seconds of latency samples to `r`: second s at `ns` times a level that moves
+// by `wobble` from second to second (0, +w, -w, 0, +w, ...), 100 samples each, and a last
+// part-second.
+void add_seconds(metrics::RunResult& r, std::int64_t ns, int seconds, double wobble) {
+  metrics::Histogram all;
+  for (int s = 0; s <= seconds; ++s) {
+    const double level = 1 + wobble * ((s % 3) - 1);
+    metrics::Histogram second(2);
+    second.record(static_cast<std::int64_t>(ns * level), 100);
+    all.record(static_cast<std::int64_t>(ns * level), 100);
+    metrics::IntervalHistogram h{s, {}};
+    second.for_each_bucket([&h](std::int64_t, std::int64_t highest, std::uint64_t c) {
+      h.values.emplace_back(highest, c);
+    });
+    r.intervals["latency"].push_back(h);
+  }
+  r.histograms["latency"] = all;
+}
+
+TEST(BaselineTest, WithSecondsAChangeGetsItsIntervalAndVerdict) {
+  auto before = run_with(1, 1, 100), same = run_with(1, 1, 100), slower = run_with(1, 1, 100);
+  add_seconds(before, 10'000'000, 20, 0.05);
+  add_seconds(same, 10'000'000, 20, 0.05);
+  add_seconds(slower, 13'000'000, 20, 0.05);  // +30%
+  const std::vector<ComparedStatistic> p95{{"latency", *parse_statistic("p(95)")}};
+  const Change regressed = compare_runs(before, slower, p95, 0.10, 100).at(0);
+  ASSERT_TRUE(regressed.interval);
+  EXPECT_GT(regressed.interval->low, 0.10);
+  EXPECT_EQ(regressed.verdict, stats::Verdict::kRegressed);
+  EXPECT_TRUE(regressed.regressed);
+  EXPECT_THAT(describe_change(regressed), testing::MatchesRegex(R"(\+3.\.[0-9]% \[.*\] at 99%)"));
+  const Change unchanged = compare_runs(before, same, p95, 0.10, 100).at(0);
+  EXPECT_EQ(unchanged.verdict, stats::Verdict::kUnchanged);
+  EXPECT_EQ(describe_verdict(unchanged), "unchanged");
+  // Without seconds, the two figures alone, and the verdict says so.
+  const Change plain =
+      compare_runs(run_with(10'000'000, 1000, 100), run_with(13'000'000, 1000, 100), p95, 0.10, 100)
+          .at(0);
+  EXPECT_FALSE(plain.interval);
+  EXPECT_EQ(describe_verdict(plain), "regressed (no per-second data: judged on the figures alone)");
+}
+
 TEST(BaselineTest, SlowerLatencyBeyondTheAllowanceIsARegression) {
   const auto before = run_with(10'000'000, 1000, 100);
   const auto after = run_with(12'000'000, 1000, 100);  // +20%

@@ -152,6 +152,46 @@ TEST(RecorderTest, MergeAddsEverything) {
   EXPECT_EQ(a.series()[3].failed, 1u);
 }
 
+// Every histogram keeps its samples per second (what a comparison's bootstrap resamples): a
+// sample goes to the second of the newest finished operation, and merged recorders add their
+// seconds, a value's counts summed.
+TEST(RecorderTest, KeepsEveryHistogramsSecondsAndMergesThem) {
+  MetricSet set;
+  const MetricId latency = set.histogram("latency");
+  const MetricId ttfb = set.histogram("ttfb");
+  const core::TimePoint t0{};
+  Recorder a(set, t0), b(set, t0);
+  a.record(ttfb, 100);
+  a.operation_finished(t0 + 10ms, 10, ErrorKind::kNone, true);  // second 0
+  a.operation_finished(t0 + 2s, 10, ErrorKind::kNone, true);    // second 2: 0 closes
+  a.record(ttfb, 300);
+  a.record(ttfb, 300);
+  b.operation_finished(t0 + 2500ms, 10, ErrorKind::kNone, true);
+  b.record(ttfb, 300);
+  b.record(ttfb, 500);
+  const auto seconds = a.intervals(ttfb);
+  ASSERT_EQ(seconds.size(), 2u);
+  EXPECT_EQ(seconds[0].second, 0);
+  EXPECT_EQ(seconds[0].values.size(), 1u);
+  EXPECT_EQ(seconds[1].second, 2);
+  EXPECT_EQ(seconds[1].values[0].second, 2u);  // two samples of 300
+  a.merge(b);
+  const auto merged = a.intervals(ttfb);
+  ASSERT_EQ(merged.size(), 2u);
+  ASSERT_EQ(merged[1].values.size(), 2u);     // 300 and 500
+  EXPECT_EQ(merged[1].values[0].second, 3u);  // 300 from both
+  EXPECT_TRUE(a.intervals(latency).empty());  // the executor records latency, not this test
+}
+
+TEST(IntervalsTest, MergeKeepsSecondOrderAndSumsAValuesCounts) {
+  std::vector<IntervalHistogram> into{{0, {{10, 1}, {20, 2}}}, {3, {{10, 1}}}};
+  merge_intervals(into, {{1, {{5, 1}}}, {3, {{10, 4}, {30, 1}}}});
+  ASSERT_EQ(into.size(), 3u);
+  EXPECT_EQ(into[1].second, 1);
+  EXPECT_EQ(into[2].values,
+            (std::vector<std::pair<std::int64_t, std::uint64_t>>{{10, 5}, {30, 1}}));
+}
+
 TEST(RecoveryTimeTest, FirstHealthyOneSecondWindowAfterTheSpike) {
   MetricSet set;
   const core::TimePoint t0{};
@@ -230,6 +270,17 @@ TEST(RunResultTest, JsonRoundTripKeepsHistogramsAndVerdicts) {
   EXPECT_EQ(back.thresholds[0].tier, "good");
   EXPECT_EQ(back.series.size(), r.series.size());
   EXPECT_EQ(back.to_json(), j);
+}
+
+TEST(RunResultTest, IntervalsRoundTripAndOlderFilesReadWithout) {
+  RunResult r = sample_result();
+  r.intervals["ttfb"] = {{0, {{1000, 3}, {2000, 1}}}, {1, {{1500, 2}}}};
+  nlohmann::json j = r.to_json();
+  EXPECT_EQ(RunResult::from_json(j).intervals.at("ttfb")[1].values[0].first, 1500);
+  j.erase("intervals");  // a file from before intervals were kept
+  EXPECT_TRUE(RunResult::from_json(j).intervals.empty());
+  j["intervals"] = {{"ttfb", {{0, 12}}}};
+  EXPECT_THROW(RunResult::from_json(j), std::invalid_argument);
 }
 
 TEST(RunResultTest, RejectsOtherSchemaVersionsAndMissingFields) {

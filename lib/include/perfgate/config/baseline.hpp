@@ -6,10 +6,13 @@
 // rules name.
 //
 // A change is "worse" in the metric's direction: up for latencies and error rates, down for
-// throughput and sessions held. It is a regression when worse by more than `max_regression`
-// (relative to the baseline figure) and both figures rest on at least `min_samples` samples. A
-// baseline figure of 0 has no relative change: it is shown, never flagged (the absolute limits
-// judge it).
+// throughput and sessions held. Where both runs keep per-second data for the statistic (every
+// histogram's percentiles and mean, throughput, error_rate), the change gets a confidence interval
+// from a bootstrap over seconds (stats/change.hpp) and a verdict (stats/verdict.hpp): regressed
+// only when worse by more than `max_regression` *and* surely not noise. Other statistics are judged
+// on their two figures (regressed when worse by more than `max_regression`), and say so. Either
+// way both figures must rest on at least `min_samples` samples. A baseline figure of 0 has no
+// relative change: it is shown, never flagged (the absolute limits judge it).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +22,8 @@
 
 #include "perfgate/config/thresholds.hpp"
 #include "perfgate/metrics/run_result.hpp"
+#include "perfgate/stats/change.hpp"
+#include "perfgate/stats/verdict.hpp"
 
 namespace perfgate::config {
 
@@ -37,8 +42,14 @@ struct Change {
   std::uint64_t baseline_samples = 0;
   std::uint64_t current_samples = 0;
   std::optional<double> change;  // (current - baseline) / baseline; absent when not comparable
-  bool regressed = false;
-  std::string note;  // why not compared ("no samples", "baseline is 0", ...)
+  // The change's confidence interval, when both runs keep per-second data for the statistic.
+  std::optional<stats::ChangeInterval> interval;
+  // Judged: from the interval when there is one, else from the two figures alone.
+  stats::Verdict verdict = stats::Verdict::kInconclusive;
+  std::optional<double> longer_by;  // inconclusive: how much longer runs would decide
+  bool regressed = false;           // verdict == kRegressed
+  bool judged = false;              // a verdict was reached (enough samples, a baseline not 0)
+  std::string note;                 // why not compared ("no samples", "baseline is 0", ...)
 };
 
 // The statistics the table's rules name (count rules excepted).
@@ -52,10 +63,22 @@ std::vector<ComparedStatistic> default_statistics(const metrics::RunResult& run)
 std::optional<std::string> incomparable(const metrics::RunResult& baseline,
                                         const metrics::RunResult& current);
 
+// The per-second data of `key`'s statistic in `run`, for a bootstrap; nullopt when the run keeps
+// none for it.
+std::optional<stats::RunIntervals> interval_data(const Statistic& statistic, const std::string& key,
+                                                 const metrics::RunResult& run);
+
 std::vector<Change> compare_runs(const metrics::RunResult& baseline,
                                  const metrics::RunResult& current,
                                  const std::vector<ComparedStatistic>& statistics,
-                                 double max_regression, std::uint64_t min_samples);
+                                 double max_regression, std::uint64_t min_samples,
+                                 const stats::BootstrapOptions& bootstrap = {});
+
+// "+12.3% [+5.1%, +19.0%] at 99%": the change and, when there is one, its interval.
+std::string describe_change(const Change& c);
+// "regressed", "inconclusive: runs ~4x as long would decide", or why it was not judged; with
+// the note ("no per-second data: judged on the figures alone") when there is one.
+std::string describe_verdict(const Change& c);
 
 // Adds one threshold outcome per change to `current` (tier "baseline", limit the baseline figure
 // moved by max_regression) and fails the run when any change regressed. `baseline_file` is

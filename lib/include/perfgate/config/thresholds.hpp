@@ -57,6 +57,8 @@ struct BaselineRule {
   // Relative paths in a table are resolved against the table's folder.
   std::string path;
   double max_regression = 0.10;  // a fraction: 0.10 == 10%
+  // How sure a regression must be: the confidence of the change's interval (baseline.hpp).
+  double confidence = 0.99;
 };
 
 struct ScenarioConfig {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "perfgate/core/clock.hpp"
@@ -79,6 +80,18 @@ class MetricSet {
   std::vector<std::string> error_kinds_;  // declared kinds, ids from kErrorKindCount
 };
 
+// One metric's samples in one second of a run: each non-empty bucket of a 2-significant-digit
+// histogram as (its highest value, count), ascending. What the comparison's bootstrap resamples
+// (stats/change.hpp); a second has tens of buckets, so a run keeps every metric's seconds.
+struct IntervalHistogram {
+  std::int64_t second = 0;  // since the run's start
+  std::vector<std::pair<std::int64_t, std::uint64_t>> values;
+};
+
+// Adds `from`'s seconds into `into` (both in second order), summing the counts of a value.
+void merge_intervals(std::vector<IntervalHistogram>& into,
+                     const std::vector<IntervalHistogram>& from);
+
 // Per-second figures of a run, for plots and the progress line.
 struct SeriesPoint {
   std::int64_t second = 0;  // seconds since the run's start
@@ -97,8 +110,13 @@ class Recorder {
   // Moves the time origin; only before any operation was recorded (a run whose clock starts late).
   void reset_origin(core::TimePoint origin) { origin_ = origin; }
 
-  // Records one sample of histogram `id`.
-  void record(MetricId id, std::int64_t value) noexcept { histograms_[id].record(value); }
+  // Records one sample of histogram `id`, in the run's histogram and in the second's (the
+  // second of the newest operation_finished(): a driver records an operation's figures as it
+  // ends).
+  void record(MetricId id, std::int64_t value) noexcept {
+    histograms_[id].record(value);
+    second_[id].record(value);
+  }
   // Adds to counter `id`.
   void add(CounterId id, std::uint64_t n = 1) noexcept { counters_[id] += n; }
 
@@ -128,6 +146,8 @@ class Recorder {
   // Failed operations per kind, indexed by ErrorKind (MetricSet::error_kind_count() entries).
   const std::vector<std::uint64_t>& errors() const { return errors_; }
   const std::vector<SeriesPoint>& series() const { return series_; }
+  // Histogram `id`'s seconds, the one still open included.
+  std::vector<IntervalHistogram> intervals(MetricId id) const;
   const std::vector<ExceedanceSlot>& exceedance() const { return exceedance_; }
   std::uint64_t steady_completed() const noexcept { return steady_completed_; }
 
@@ -138,11 +158,17 @@ class Recorder {
 
  private:
   SeriesPoint& slot_at(core::TimePoint at);
+  // Closes the open second's histograms when `second` is later.
+  void advance_second(std::int64_t second);
   void note_time(core::TimePoint at, std::int64_t latency_ns, bool ok);
 
   core::TimePoint origin_;
   std::int64_t exceedance_limit_ns_;
   std::vector<Histogram> histograms_;
+  // The open second's samples of each histogram, and the closed seconds'.
+  std::vector<Histogram> second_;
+  std::int64_t open_second_ = 0;
+  std::vector<std::vector<IntervalHistogram>> intervals_;
   std::vector<std::uint64_t> counters_;
   std::vector<std::uint64_t> errors_;
   std::vector<SeriesPoint> series_;

@@ -97,6 +97,9 @@ struct RunResult {
   std::map<std::string, std::uint64_t> errors;  // by error kind
   std::map<std::string, std::uint64_t> counters;
   std::vector<SeriesPoint> series;  // per second
+  // Every histogram's samples per second, by metric key (what a comparison's confidence interval
+  // rests on); absent in files written before they were kept.
+  std::map<std::string, std::vector<IntervalHistogram>> intervals;
   std::vector<ThresholdOutcome> thresholds;
   // A capacity search's curve; its figures (histograms, rates) are those of the highest rate
   // that held, and rates["capacity"] is that rate.

@@ -1,0 +1,146 @@
+// change_test - The bootstrap's interval covers what noise does and excludes what a real change
+// does; verdicts follow the interval, not the point estimate alone.
+#include "perfgate/stats/change.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "perfgate/metrics/histogram.hpp"
+#include "perfgate/stats/verdict.hpp"
+
+namespace perfgate::stats {
+namespace {
+
+using metrics::Direction;
+
+// A run of `seconds` seconds of `per_second` latencies each: each second's level is the run's
+// median times a lognormal factor of spread `second_spread` (a noisy machine moves whole
+// seconds), and latencies within a second spread by 10% around it.
+WeightedIntervals run(double median, std::size_t seconds, double second_spread, std::uint64_t seed,
+                      std::size_t per_second = 200) {
+  std::mt19937_64 rng(seed);
+  std::lognormal_distribution<double> level(0, second_spread), within(0, 0.10);
+  WeightedIntervals w;
+  for (std::size_t s = 0; s < seconds; ++s) {
+    const double l = median * level(rng);
+    std::vector<std::pair<double, std::uint64_t>> values;
+    for (std::size_t i = 0; i < per_second; ++i) values.emplace_back(l * within(rng), 1);
+    w.add(std::move(values));
+  }
+  return w;
+}
+
+RunIntervals p95_of(const WeightedIntervals& w) {
+  return {w.size(), [&w](std::span<const std::size_t> picks) { return w.percentile(picks, 95); }};
+}
+
+double p95_all(const WeightedIntervals& w) {
+  std::vector<std::size_t> all(w.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return *w.percentile(all, 95);
+}
+
+TEST(ChangeIntervalTest, SameMachineSameCodeCoversZero) {
+  const auto a = run(1.0, 20, 0.05, 1), b = run(1.0, 20, 0.05, 2);
+  const auto ci = change_interval(p95_of(a), p95_of(b));
+  ASSERT_TRUE(ci);
+  EXPECT_LT(ci->low, 0);
+  EXPECT_GT(ci->high, 0);
+  EXPECT_EQ(ci->confidence, 0.99);
+  EXPECT_EQ(ci->baseline_intervals, 20u);
+  const double change = p95_all(b) / p95_all(a) - 1;
+  EXPECT_EQ(judge(change, *ci, Direction::kAtMost, 0.10).verdict, Verdict::kUnchanged);
+}
+
+TEST(ChangeIntervalTest, TwentyPercentSlowerIsARegression) {
+  const auto a = run(1.0, 20, 0.05, 1), b = run(1.2, 20, 0.05, 2);
+  const auto ci = change_interval(p95_of(a), p95_of(b));
+  ASSERT_TRUE(ci);
+  EXPECT_GT(ci->low, 0.10);
+  EXPECT_LT(ci->high, 0.35);
+  const double change = p95_all(b) / p95_all(a) - 1;
+  EXPECT_EQ(judge(change, *ci, Direction::kAtMost, 0.10).verdict, Verdict::kRegressed);
+  // The same change of a metric where higher is better is an improvement.
+  EXPECT_EQ(judge(change, *ci, Direction::kAtLeast, 0.10).verdict, Verdict::kImproved);
+}
+
+// What a plain "worse by more than 10%" comparison gets wrong: on a noisy machine two runs of the
+// same code differ by more than 10% by chance. The interval is wide, so the verdict says it
+// cannot tell, and how much longer a run would need to be.
+TEST(ChangeIntervalTest, NoiseBeyondTheAllowedChangeIsInconclusiveNotARegression) {
+  const auto a = run(1.0, 10, 0.30, 25), b = run(1.0, 10, 0.30, 26);  // +18.8% by chance
+  const double change = p95_all(b) / p95_all(a) - 1;
+  ASSERT_GT(change, 0.10) << "the seeds must give a chance difference beyond 10%";
+  const auto ci = change_interval(p95_of(a), p95_of(b));
+  ASSERT_TRUE(ci);
+  const Judgement j = judge(change, *ci, Direction::kAtMost, 0.10);
+  EXPECT_EQ(j.verdict, Verdict::kInconclusive);
+  ASSERT_TRUE(j.longer_by);
+  EXPECT_GT(*j.longer_by, 1.0);
+}
+
+TEST(ChangeIntervalTest, SameSeedSameInterval) {
+  const auto a = run(1.0, 12, 0.1, 1), b = run(1.1, 12, 0.1, 2);
+  const auto x = change_interval(p95_of(a), p95_of(b)), y = change_interval(p95_of(a), p95_of(b));
+  ASSERT_TRUE(x && y);
+  EXPECT_EQ(x->low, y->low);
+  EXPECT_EQ(x->high, y->high);
+}
+
+TEST(ChangeIntervalTest, TooFewIntervalsGiveNoInterval) {
+  const auto a = run(1.0, 4, 0.05, 1), b = run(1.0, 20, 0.05, 2);
+  EXPECT_FALSE(change_interval(p95_of(a), p95_of(b)));
+  EXPECT_TRUE(change_interval(p95_of(a), p95_of(b), {.min_intervals = 4}));
+}
+
+TEST(ChangeIntervalTest, ABaselineOfZeroGivesNoInterval) {
+  const RunIntervals zero{10, [](auto) { return 0.0; }};
+  const RunIntervals one{10, [](auto) { return 1.0; }};
+  EXPECT_FALSE(change_interval(zero, one));
+}
+
+TEST(VerdictTest, EachVerdictFromItsInterval) {
+  const auto v = [](double change, double lo, double hi, Direction d = Direction::kAtMost) {
+    return judge(change, {lo, hi, 0.99, 10, 10}, d, 0.10).verdict;
+  };
+  EXPECT_EQ(v(0.15, 0.05, 0.25), Verdict::kRegressed);
+  EXPECT_EQ(v(0.15, -0.02, 0.30), Verdict::kInconclusive);  // not surely more than noise
+  EXPECT_EQ(v(0.05, 0.02, 0.08), Verdict::kUnchanged);      // surely changed, within allowed
+  EXPECT_EQ(v(0.05, -0.02, 0.12), Verdict::kInconclusive);  // may be beyond allowed
+  EXPECT_EQ(v(-0.15, -0.25, -0.05), Verdict::kImproved);
+  // Throughput: a fall is worse.
+  EXPECT_EQ(v(-0.15, -0.25, -0.05, Direction::kAtLeast), Verdict::kRegressed);
+  EXPECT_EQ(v(0.15, 0.05, 0.25, Direction::kAtLeast), Verdict::kImproved);
+}
+
+TEST(VerdictTest, InconclusiveSaysHowMuchLongerWouldDecide) {
+  // Half-width 0.15 where 0.05 would place the interval within the allowed 10%: (0.15/0.05)^2.
+  const Judgement j = judge(0.05, {-0.10, 0.20, 0.99, 10, 10}, Direction::kAtMost, 0.10);
+  ASSERT_TRUE(j.longer_by);
+  EXPECT_NEAR(*j.longer_by, 9.0, 1e-9);
+  EXPECT_EQ(verdict_name(j.verdict), "inconclusive");
+}
+
+TEST(WeightedIntervalsTest, PercentilesAsTheHistogramReadsThem) {
+  metrics::Histogram h(2);
+  WeightedIntervals w;
+  for (int s = 0; s < 3; ++s) {
+    std::vector<std::pair<double, std::uint64_t>> values;
+    for (int i = 1; i <= 100; ++i) {
+      h.record(i * 1000 + s);
+      values.emplace_back(i * 1000 + s, 1);
+    }
+    w.add(std::move(values));
+  }
+  const std::vector<std::size_t> all{0, 1, 2};
+  EXPECT_NEAR(*w.percentile(all, 95), static_cast<double>(h.percentile(95)), 0.01 * 95'000);
+  EXPECT_NEAR(*w.mean(all), h.mean(), 0.01 * h.mean());
+  // A resample may repeat an interval.
+  EXPECT_EQ(*w.percentile(std::vector<std::size_t>{2, 2}, 100), 100'002);
+  EXPECT_FALSE(WeightedIntervals().mean({}));
+}
+
+}  // namespace
+}  // namespace perfgate::stats
