@@ -7,6 +7,8 @@
 //   perfgate compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
 //                    [--confidence 99%]
 //                                        the change of every figure; exit 1 on a regression
+//   perfgate calibrate RESULTS [--thresholds-dir DIR] [--false-alarm 1%]
+//                                        tiers proposed from three or more runs' spread
 //   perfgate merge SHARDS... -o MERGED.json | --results-dir DIR [--thresholds DIR]
 //                                        fold one scenario's shards into one result and judge it
 //   perfgate check RESULTS... [--thresholds DIR]
@@ -58,6 +60,12 @@ commands:
                             regressed (worse than the allowed regression and surely not
                             noise), unchanged, improved or inconclusive (default allowed: the
                             table's baseline rule, else 10%); exit 1 on any regression
+  calibrate RESULTS [--thresholds-dir thresholds] [--false-alarm 1%]
+                            from three or more runs of each scenario (of unchanged code), each
+                            rule's spread and proposed tiers: acceptable where an unchanged run
+                            fails at the false-alarm rate (a prediction bound of the runs),
+                            good missed by one run in five, excellent by half; and the table's
+                            limit against it (loose: a regression that size passes)
   pgbench --conninfo-file F --script S.sql [--clients N] [--threads J] [--duration 10s]
           [--protocol prepared|simple] [--scale N]
                             run a transaction script as pgbench -f does; print tps and latency
@@ -302,10 +310,11 @@ std::string usage_of(std::string_view name) {
 int http(const std::vector<std::string>& a) { return perfgate::cli::http_command(a); }
 int report(const std::vector<std::string>& a) { return perfgate::cli::report_command(a); }
 int compare(const std::vector<std::string>& a) { return perfgate::cli::compare_command(a); }
+int calibrate(const std::vector<std::string>& a) { return perfgate::cli::calibrate_command(a); }
 
 constexpr Command kCommands[] = {
-    {"summary", summary}, {"report", report}, {"compare", compare}, {"pgbench", pgbench},
-    {"http", http},       {"merge", merge},   {"check", check},
+    {"summary", summary}, {"report", report}, {"compare", compare}, {"calibrate", calibrate},
+    {"pgbench", pgbench}, {"http", http},     {"merge", merge},     {"check", check},
 };
 
 const Command* find_command(std::string_view name) {

@@ -260,6 +260,28 @@ TEST_F(ReportTest, CompareFlagsARegressionAndExitsNonZero) {
   EXPECT_EQ(better.exit_code, 0) << better.output;
 }
 
+// Three runs of unchanged code, a little apart: each rule gets tiers from their spread, and the
+// example table's generous limit is shown for what it is.
+TEST_F(ReportTest, CalibrateProposesTiersFromTheRunsSpread) {
+  scaled_copy(dir_ + "/runs/1", 1.0);
+  scaled_copy(dir_ + "/runs/2", 1.05);
+  scaled_copy(dir_ + "/runs/3", 0.95);
+  const auto result = perfgate({"calibrate", dir_ + "/runs", "--thresholds-dir",
+                                std::string(PERFGATE_SOURCE_DIR) + "/thresholds"});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("example/health_check: 3 runs (profile"));
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("latency +p\\(95\\) .*x  \\(loose"));
+  const auto json_at = result.output.find("{\n");
+  ASSERT_NE(json_at, std::string::npos) << result.output;
+  const auto proposal = nlohmann::json::parse(result.output.substr(json_at));
+  EXPECT_TRUE(proposal["example"]["health_check"]["latency"]["p(95)"].contains("acceptable"))
+      << proposal.dump(2);
+
+  const auto two = perfgate({"calibrate", dir_ + "/runs/1", dir_ + "/runs/2"});
+  EXPECT_EQ(two.exit_code, 2) << two.output;
+  EXPECT_THAT(two.output, HasSubstr("needs at least 3 runs"));
+}
+
 TEST_F(ReportTest, BadResultsFilesAreNamedAndNothingIsWritten) {
   std::stringstream text;
   text << std::ifstream(kRealResults).rdbuf();
