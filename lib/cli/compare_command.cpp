@@ -18,12 +18,14 @@ namespace {
 
 using RunKey = std::tuple<std::string, std::string, int>;  // suite, scenario, shard index
 
-std::map<RunKey, metrics::RunResult> by_key(std::vector<metrics::RunResult> runs) {
-  std::map<RunKey, metrics::RunResult> out;
-  for (auto& r : runs) {
-    RunKey key{r.suite, r.scenario, r.shard.count > 1 ? r.shard.index : -1};
-    out.insert_or_assign(std::move(key), std::move(r));
-  }
+RunKey key_of(const metrics::RunResult& r) {
+  return {r.suite, r.scenario, r.shard.count > 1 ? r.shard.index : -1};
+}
+
+// Every run of each scenario, in the order read: BASELINE may hold several (main's history).
+std::map<RunKey, std::vector<metrics::RunResult>> by_key(std::vector<metrics::RunResult> runs) {
+  std::map<RunKey, std::vector<metrics::RunResult>> out;
+  for (auto& r : runs) out[key_of(r)].push_back(std::move(r));
   return out;
 }
 
@@ -54,16 +56,21 @@ int compare_command(const std::vector<std::string>& argv) {
     const auto baseline = by_key(report::read_all_results({args.positional[0]}));
     const auto current = by_key(report::read_all_results({args.positional[1]}));
     int regressions = 0, compared = 0;
-    for (const auto& [key, now] : current) {
+    for (const auto& [key, runs] : current) {
+      const metrics::RunResult& now = runs.back();
       const auto before = baseline.find(key);
       if (before == baseline.end()) {
         std::cout << fmt::format("\n{}/{}: not in the baseline, not compared\n", now.suite,
                                  now.scenario);
         continue;
       }
-      if (const auto why = config::incomparable(before->second, now)) {
-        throw std::invalid_argument(
-            fmt::format("{}/{} cannot be compared: {}", now.suite, now.scenario, *why));
+      std::vector<const metrics::RunResult*> history;
+      for (const metrics::RunResult& b : before->second) {
+        if (const auto why = config::incomparable(b, now)) {
+          throw std::invalid_argument(
+              fmt::format("{}/{} cannot be compared: {}", now.suite, now.scenario, *why));
+        }
+        history.push_back(&b);
       }
       ++compared;
       // The table (when given) says which statistics matter and the allowed regression.
@@ -83,10 +90,11 @@ int compare_command(const std::vector<std::string>& argv) {
         if (!args.flag("--confidence") && sc.baseline) how.confidence = sc.baseline->confidence;
       }
       const auto changes =
-          config::compare_runs(before->second, now, statistics, allowed, now.min_samples, how);
+          config::compare_runs(history, now, statistics, allowed, now.min_samples, how);
       std::cout << fmt::format(
-          "\n== {}/{}{}  max regression {} ({}), confidence {:g}% ==\n", now.suite, now.scenario,
+          "\n== {}/{}{}{}  max regression {} ({}), confidence {:g}% ==\n", now.suite, now.scenario,
           now.shard.count > 1 ? fmt::format(" shard {}/{}", now.shard.index, now.shard.count) : "",
+          history.size() > 1 ? fmt::format(" against {} baseline runs", history.size()) : "",
           core::format_quantity(allowed, core::Unit::kPercent), source, how.confidence * 100);
       std::cout << fmt::format("{:<34} {:<9} {:>12} {:>12}  {:<32} {}\n", "metric", "statistic",
                                "baseline", "current", "change [interval]", "verdict");
@@ -101,8 +109,8 @@ int compare_command(const std::vector<std::string>& argv) {
     }
     for (const auto& [key, before] : baseline) {
       if (!current.count(key))
-        std::cout << fmt::format("\n{}/{}: in the baseline only, not compared\n", before.suite,
-                                 before.scenario);
+        std::cout << fmt::format("\n{}/{}: in the baseline only, not compared\n",
+                                 before.front().suite, before.front().scenario);
     }
     if (compared == 0) throw std::invalid_argument("no scenario is in both BASELINE and CURRENT");
     std::cout << fmt::format(

@@ -56,7 +56,8 @@ commands:
                             an HdrHistogram interval log
   compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR] [--confidence 99%]
                             per metric and statistic the change from the baseline run with its
-                            confidence interval (bootstrap over seconds) and a verdict:
+                            confidence interval (bootstrap over seconds; with three or more
+                            baseline runs, their run-to-run spread) and a verdict:
                             regressed (worse than the allowed regression and surely not
                             noise), unchanged, improved or inconclusive (default allowed: the
                             table's baseline rule, else 10%); exit 1 on any regression
@@ -265,7 +266,8 @@ int merge(const std::vector<std::string>& argv) {
       if (output.empty()) {
         path = perfgate::report::write_results(results_dir, run);
       } else {
-        perfgate::report::write_file_atomically(output, run.to_json().dump(1) + '\n');
+        perfgate::report::write_file_atomically(output,
+                                                perfgate::report::results_text(run.to_json()));
       }
       print_verdict(run);
       std::cout << fmt::format("merged {} shards: {}\n", run.context.value("merged_shards", 0),

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <memory>
 #include <set>
+#include <stdexcept>
 
 #include "perfgate/core/units.hpp"
+#include "perfgate/stats/prediction.hpp"
 
 namespace perfgate::config {
 
@@ -157,6 +159,68 @@ std::vector<Change> compare_runs(const metrics::RunResult& baseline,
           c.verdict = j.verdict;
           c.longer_by = j.longer_by;
           c.regressed = j.verdict == stats::Verdict::kRegressed;
+        }
+      }
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+std::vector<Change> compare_runs(const std::vector<const metrics::RunResult*>& baselines,
+                                 const metrics::RunResult& current,
+                                 const std::vector<ComparedStatistic>& statistics,
+                                 double max_regression, std::uint64_t min_samples,
+                                 const stats::BootstrapOptions& bootstrap) {
+  if (baselines.empty()) throw std::invalid_argument("compare_runs: no baseline run");
+  if (baselines.size() < 3) {
+    return compare_runs(*baselines.back(), current, statistics, max_regression, min_samples,
+                        bootstrap);
+  }
+  std::vector<Change> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const ComparedStatistic& stat : statistics) {
+    for (const std::string& key : keys_for(stat.metric, current)) {
+      if (!seen.emplace(key, stat.statistic.text).second) continue;
+      const metrics::MetricInfo* info = metrics::find_metric(key);
+      Change c;
+      c.metric = key;
+      c.statistic = stat.statistic.text;
+      c.direction = info ? info->direction : metrics::Direction::kAtMost;
+      std::vector<double> before;
+      c.baseline_samples = UINT64_MAX;
+      for (const metrics::RunResult* b : baselines) {
+        const Measured m = measure(stat.statistic, key, *b);
+        if (m.value) before.push_back(*m.value);
+        c.baseline_samples = std::min(c.baseline_samples, m.samples);
+      }
+      const Measured now = measure(stat.statistic, key, current);
+      c.current = now.value;
+      c.current_samples = now.samples;
+      const auto history =
+          now.value ? stats::change_from_history(before, *now.value, bootstrap.confidence)
+                    : std::nullopt;
+      if (!now.value) {
+        c.note = "no samples in this run";
+      } else if (before.size() < baselines.size()) {
+        c.note = fmt::format("missing in {} of {} baseline runs", baselines.size() - before.size(),
+                             baselines.size());
+      } else if (!history) {
+        c.note = "a baseline run's figure is 0: no relative change";
+      } else {
+        c.baseline = history->reference;
+        c.change = *now.value / history->reference - 1;
+        if (std::min(c.baseline_samples, now.samples) < min_samples) {
+          c.note = fmt::format("fewer than {} samples: not judged", min_samples);
+        } else {
+          c.interval = history->interval;
+          const stats::Judgement j =
+              stats::judge(*c.change, *c.interval, c.direction, max_regression);
+          c.judged = true;
+          c.verdict = j.verdict;
+          c.longer_by = std::nullopt;  // more baseline runs, not longer ones, would decide
+          c.regressed = j.verdict == stats::Verdict::kRegressed;
+          c.note = fmt::format("against {} baseline runs", baselines.size());
         }
       }
       out.push_back(std::move(c));

@@ -68,9 +68,55 @@ void write_file_atomically(const std::string& path_text, const std::string& text
   }
 }
 
+namespace {
+
+// Whether `v` is a number, or an array of numbers or of such arrays: a histogram's buckets, a
+// second's values. Printed on one line: one number a line made a 20 s run's file 2.5 MB.
+bool numeric(const nlohmann::json& v) {
+  if (v.is_number()) return true;
+  if (!v.is_array()) return false;
+  for (const auto& e : v) {
+    if (!numeric(e)) return false;
+  }
+  return true;
+}
+
+// JSON indented one space a level, as dump(1), except numeric arrays, which stay on one line.
+void print(const nlohmann::json& v, int depth, std::string& out) {
+  const std::string pad(depth + 1, ' '), close(depth, ' ');
+  if (v.is_object() && !v.empty()) {
+    out += "{\n";
+    bool first = true;
+    for (const auto& [key, value] : v.items()) {
+      out += first ? "" : ",\n";
+      first = false;
+      out += pad + nlohmann::json(key).dump() + ": ";
+      print(value, depth + 1, out);
+    }
+    out += "\n" + close + "}";
+  } else if (v.is_array() && !v.empty() && !numeric(v)) {
+    out += "[\n";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      out += i ? ",\n" + pad : pad;
+      print(v[i], depth + 1, out);
+    }
+    out += "\n" + close + "]";
+  } else {
+    out += v.dump();
+  }
+}
+
+}  // namespace
+
+std::string results_text(const nlohmann::json& results) {
+  std::string out;
+  print(results, 0, out);
+  return out + '\n';
+}
+
 std::string write_results(const std::string& dir, const metrics::RunResult& result) {
   const std::string path = results_path(dir, result);
-  write_file_atomically(path, result.to_json().dump(1) + '\n');
+  write_file_atomically(path, results_text(result.to_json()));
   return path;
 }
 

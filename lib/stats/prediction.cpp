@@ -99,21 +99,55 @@ double student_t_quantile(double p, double df) {
   return (lo + hi) / 2;
 }
 
-std::optional<double> prediction_bound(const std::vector<double>& runs, double false_alarm,
-                                       metrics::Direction direction) {
-  if (runs.size() < 3 || !(false_alarm > 0 && false_alarm < 1)) return std::nullopt;
+namespace {
+
+struct LogSpread {
+  double mean = 0, sd = 0, n = 0;
+};
+
+// Mean and standard deviation of the logarithms; nullopt unless every run is positive.
+std::optional<LogSpread> log_spread(const std::vector<double>& runs) {
   std::vector<double> logs;
   for (const double x : runs) {
     if (!(x > 0)) return std::nullopt;
     logs.push_back(std::log(x));
   }
-  const double n = static_cast<double>(logs.size());
-  const double mean = std::accumulate(logs.begin(), logs.end(), 0.0) / n;
+  LogSpread s;
+  s.n = static_cast<double>(logs.size());
+  s.mean = std::accumulate(logs.begin(), logs.end(), 0.0) / s.n;
   double ss = 0;
-  for (const double l : logs) ss += (l - mean) * (l - mean);
-  const double sd = std::sqrt(ss / (n - 1));
-  const double reach = student_t_quantile(1 - false_alarm, n - 1) * sd * std::sqrt(1 + 1 / n);
-  return std::exp(direction == metrics::Direction::kAtMost ? mean + reach : mean - reach);
+  for (const double l : logs) ss += (l - s.mean) * (l - s.mean);
+  s.sd = std::sqrt(ss / (s.n - 1));
+  return s;
+}
+
+}  // namespace
+
+std::optional<double> prediction_bound(const std::vector<double>& runs, double false_alarm,
+                                       metrics::Direction direction) {
+  if (runs.size() < 3 || !(false_alarm > 0 && false_alarm < 1)) return std::nullopt;
+  const auto s = log_spread(runs);
+  if (!s) return std::nullopt;
+  const double reach =
+      student_t_quantile(1 - false_alarm, s->n - 1) * s->sd * std::sqrt(1 + 1 / s->n);
+  return std::exp(direction == metrics::Direction::kAtMost ? s->mean + reach : s->mean - reach);
+}
+
+std::optional<HistoryChange> change_from_history(const std::vector<double>& baseline_runs,
+                                                 double current, double confidence) {
+  if (baseline_runs.size() < 3 || !(confidence > 0 && confidence < 1)) return std::nullopt;
+  const auto s = log_spread(baseline_runs);
+  if (!s) return std::nullopt;
+  const double reach =
+      student_t_quantile(1 - (1 - confidence) / 2, s->n - 1) * s->sd * std::sqrt(1 + 1 / s->n);
+  HistoryChange h;
+  h.reference = std::exp(s->mean);
+  h.interval.low = current / std::exp(s->mean + reach) - 1;
+  h.interval.high = current / std::exp(s->mean - reach) - 1;
+  h.interval.confidence = confidence;
+  h.interval.baseline_intervals = baseline_runs.size();
+  h.interval.current_intervals = 1;
+  return h;
 }
 
 }  // namespace perfgate::stats

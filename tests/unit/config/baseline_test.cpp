@@ -72,6 +72,23 @@ TEST(BaselineTest, WithSecondsAChangeGetsItsIntervalAndVerdict) {
   EXPECT_EQ(describe_verdict(plain), "regressed (no per-second data: judged on the figures alone)");
 }
 
+// Several baseline runs show how much unchanged code moves between runs, which one run's seconds
+// cannot: a change inside that is not a regression, however large it looks against one run.
+TEST(BaselineTest, AgainstSeveralRunsTheirSpreadIsTheNoise) {
+  const auto a = run_with(10'000'000, 1000, 100), b = run_with(14'000'000, 1000, 100),
+             c = run_with(8'000'000, 1000, 100), d = run_with(12'000'000, 1000, 100);
+  const std::vector<ComparedStatistic> p95{{"latency", *parse_statistic("p(95)")}};
+  const auto noisy = run_with(13'000'000, 1000, 100);  // +30% against a alone
+  EXPECT_TRUE(compare_runs(a, noisy, p95, 0.10, 100).at(0).regressed);
+  const Change judged = compare_runs({&a, &b, &c, &d}, noisy, p95, 0.10, 100).at(0);
+  ASSERT_TRUE(judged.interval);
+  EXPECT_EQ(judged.verdict, stats::Verdict::kInconclusive);
+  EXPECT_EQ(judged.note, "against 4 baseline runs");
+  const auto slow = run_with(60'000'000, 1000, 100);  // far beyond the runs' spread
+  EXPECT_EQ(compare_runs({&a, &b, &c, &d}, slow, p95, 0.10, 100).at(0).verdict,
+            stats::Verdict::kRegressed);
+}
+
 TEST(BaselineTest, SlowerLatencyBeyondTheAllowanceIsARegression) {
   const auto before = run_with(10'000'000, 1000, 100);
   const auto after = run_with(12'000'000, 1000, 100);  // +20%

@@ -70,6 +70,19 @@ std::string temp_dir() {
   return dir.string();
 }
 
+// A results file reads back as written, histograms' and seconds' numbers one line each.
+TEST(ResultsTextTest, IndentsStructureAndKeepsNumberArraysOnOneLine) {
+  const nlohmann::json doc = nlohmann::json::parse(R"j({"suite": "s", "empty": {}, "none": [],
+    "series": [{"t": 0, "latency": {"buckets": [[1173, 1], [1174, 2]]}}],
+    "intervals": {"ttfb": [[0, [[10, 1], [20, 2]]]]}, "names": ["a", "b"]})j");
+  const std::string text = results_text(doc);
+  EXPECT_EQ(nlohmann::json::parse(text), doc);
+  EXPECT_THAT(text, ::testing::HasSubstr("\"buckets\": [[1173,1],[1174,2]]"));
+  EXPECT_THAT(text, ::testing::HasSubstr("\"ttfb\": [[0,[[10,1],[20,2]]]]"));
+  EXPECT_THAT(text, ::testing::HasSubstr("\"names\": [\n"));  // strings: one a line
+  EXPECT_EQ(text.back(), '\n');
+}
+
 TEST(HtmlReportTest, ShowsVerdictRulesChartsErrorsAndContextWithoutExternalResources) {
   const std::string html = html_report({failed_run(), read_results(kRealResults)});
   EXPECT_THAT(html, HasSubstr("1 failed"));

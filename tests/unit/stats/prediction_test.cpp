@@ -48,5 +48,19 @@ TEST(PredictionBoundTest, AtLeastBoundsFromBelowAndFewRunsGiveNone) {
   EXPECT_FALSE(prediction_bound({1, 0, 2}, 0.01, metrics::Direction::kAtMost));
 }
 
+TEST(ChangeFromHistoryTest, AFigureOutsideTheRunsNoiseHasAnIntervalExcludingZero) {
+  const std::vector<double> runs{100, 104, 97, 101, 99};
+  const auto same = change_from_history(runs, 102, 0.99);
+  ASSERT_TRUE(same);
+  EXPECT_NEAR(same->reference, 100.2, 0.1);
+  EXPECT_LT(same->interval.low, 0);
+  EXPECT_GT(same->interval.high, 0);
+  const auto slower = change_from_history(runs, 130, 0.99);
+  ASSERT_TRUE(slower);
+  EXPECT_GT(slower->interval.low, 0.10);  // beyond what five runs' noise reaches
+  EXPECT_EQ(slower->interval.baseline_intervals, 5u);
+  EXPECT_FALSE(change_from_history({100, 101}, 130, 0.99));
+}
+
 }  // namespace
 }  // namespace perfgate::stats

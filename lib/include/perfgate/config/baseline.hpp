@@ -74,6 +74,16 @@ std::vector<Change> compare_runs(const metrics::RunResult& baseline,
                                  double max_regression, std::uint64_t min_samples,
                                  const stats::BootstrapOptions& bootstrap = {});
 
+// Against several runs of the baseline (main's last runs): with three or more, each change is
+// from their geometric mean and its interval is the run-to-run noise measured across them
+// (stats::change_from_history), which the seconds of one run cannot show; with fewer, as
+// above against the last of them.
+std::vector<Change> compare_runs(const std::vector<const metrics::RunResult*>& baselines,
+                                 const metrics::RunResult& current,
+                                 const std::vector<ComparedStatistic>& statistics,
+                                 double max_regression, std::uint64_t min_samples,
+                                 const stats::BootstrapOptions& bootstrap = {});
+
 // "+12.3% [+5.1%, +19.0%] at 99%": the change and, when there is one, its interval.
 std::string describe_change(const Change& c);
 // "regressed", "inconclusive: runs ~4x as long would decide", or why it was not judged; with

@@ -16,6 +16,9 @@ std::string results_path(const std::string& dir, const metrics::RunResult& resul
 // node_exporter) never sees a partial file. Throws core::IoError naming the path.
 void write_file_atomically(const std::string& path, const std::string& text);
 
+// A results document as written: indented, with histograms' and seconds' numbers on one line.
+std::string results_text(const nlohmann::json& results);
+
 // Writes the results file through a temporary file and a rename, so a reader never sees a partial
 // file. Returns its path. Throws core::IoError naming the path.
 std::string write_results(const std::string& dir, const metrics::RunResult& result);

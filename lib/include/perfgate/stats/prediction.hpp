@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "perfgate/metrics/catalog.hpp"
+#include "perfgate/stats/change.hpp"
 
 namespace perfgate::stats {
 
@@ -30,5 +31,16 @@ double student_t_quantile(double p, double df);
 // a figure that is not positive in every run.
 std::optional<double> prediction_bound(const std::vector<double>& runs, double false_alarm,
                                        metrics::Direction direction);
+
+// A figure judged against N >= 3 runs of the baseline rather than one: `reference` is their
+// geometric mean, and `interval` the changes from it that unchanged code shows at `confidence`
+// (the two-sided prediction interval of the runs' logarithms, moved to `current`): a change whose
+// interval excludes 0 lies outside run-to-run noise, which one baseline run cannot show.
+struct HistoryChange {
+  double reference = 0;
+  ChangeInterval interval;
+};
+std::optional<HistoryChange> change_from_history(const std::vector<double>& baseline_runs,
+                                                 double current, double confidence);
 
 }  // namespace perfgate::stats
