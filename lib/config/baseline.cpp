@@ -114,11 +114,13 @@ stats::Judgement judge_figures(double change, metrics::Direction direction, doub
 
 }  // namespace
 
-std::vector<Change> compare_runs(const metrics::RunResult& baseline,
-                                 const metrics::RunResult& current,
-                                 const std::vector<ComparedStatistic>& statistics,
-                                 double max_regression, std::uint64_t min_samples,
-                                 const stats::BootstrapOptions& bootstrap) {
+namespace {
+
+// One Change per (key, statistic) that `statistics` name in `current`, each once, with its
+// metric, statistic and direction set; `judge(change, statistic, key)` does the rest.
+template <class Judge>
+std::vector<Change> changes_of(const std::vector<ComparedStatistic>& statistics,
+                               const metrics::RunResult& current, Judge judge) {
   std::vector<Change> out;
   std::set<std::pair<std::string, std::string>> seen;
   for (const ComparedStatistic& stat : statistics) {
@@ -129,42 +131,55 @@ std::vector<Change> compare_runs(const metrics::RunResult& baseline,
       c.metric = key;
       c.statistic = stat.statistic.text;
       c.direction = info ? info->direction : metrics::Direction::kAtMost;
-      const Measured before = measure(stat.statistic, key, baseline);
-      const Measured now = measure(stat.statistic, key, current);
-      c.baseline = before.value;
-      c.current = now.value;
-      c.baseline_samples = before.samples;
-      c.current_samples = now.samples;
-      if (!before.value || !now.value) {
-        c.note = !before.value ? "no samples in the baseline" : "no samples in this run";
-      } else if (*before.value == 0) {
-        c.note = "baseline is 0: no relative change";
-      } else {
-        c.change = (*now.value - *before.value) / std::fabs(*before.value);
-        if (std::min(before.samples, now.samples) < min_samples) {
-          c.note = fmt::format("fewer than {} samples: not judged", min_samples);
-        } else {
-          const auto a = interval_data(stat.statistic, key, baseline);
-          const auto b = interval_data(stat.statistic, key, current);
-          if (a && b) c.interval = stats::change_interval(*a, *b, bootstrap);
-          const stats::Judgement j =
-              c.interval ? stats::judge(*c.change, *c.interval, c.direction, max_regression)
-                         : judge_figures(*c.change, c.direction, max_regression);
-          if (!c.interval) {
-            c.note = a && b ? fmt::format("fewer than {} seconds: judged on the figures alone",
-                                          bootstrap.min_intervals)
-                            : "no per-second data: judged on the figures alone";
-          }
-          c.judged = true;
-          c.verdict = j.verdict;
-          c.longer_by = j.longer_by;
-          c.regressed = j.verdict == stats::Verdict::kRegressed;
-        }
-      }
+      judge(c, stat.statistic, key);
       out.push_back(std::move(c));
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Change> compare_runs(const metrics::RunResult& baseline,
+                                 const metrics::RunResult& current,
+                                 const std::vector<ComparedStatistic>& statistics,
+                                 double max_regression, std::uint64_t min_samples,
+                                 const stats::BootstrapOptions& bootstrap) {
+  return changes_of(
+      statistics, current, [&](Change& c, const Statistic& statistic, const std::string& key) {
+        const Measured before = measure(statistic, key, baseline);
+        const Measured now = measure(statistic, key, current);
+        c.baseline = before.value;
+        c.current = now.value;
+        c.baseline_samples = before.samples;
+        c.current_samples = now.samples;
+        if (!before.value || !now.value) {
+          c.note = !before.value ? "no samples in the baseline" : "no samples in this run";
+        } else if (*before.value == 0) {
+          c.note = "baseline is 0: no relative change";
+        } else {
+          c.change = (*now.value - *before.value) / std::fabs(*before.value);
+          if (std::min(before.samples, now.samples) < min_samples) {
+            c.note = fmt::format("fewer than {} samples: not judged", min_samples);
+          } else {
+            const auto a = interval_data(statistic, key, baseline);
+            const auto b = interval_data(statistic, key, current);
+            if (a && b) c.interval = stats::change_interval(*a, *b, bootstrap);
+            const stats::Judgement j =
+                c.interval ? stats::judge(*c.change, *c.interval, c.direction, max_regression)
+                           : judge_figures(*c.change, c.direction, max_regression);
+            if (!c.interval) {
+              c.note = a && b ? fmt::format("fewer than {} seconds: judged on the figures alone",
+                                            bootstrap.min_intervals)
+                              : "no per-second data: judged on the figures alone";
+            }
+            c.judged = true;
+            c.verdict = j.verdict;
+            c.longer_by = j.longer_by;
+            c.regressed = j.verdict == stats::Verdict::kRegressed;
+          }
+        }
+      });
 }
 
 std::vector<Change> compare_runs(const std::vector<const metrics::RunResult*>& baselines,
@@ -177,56 +192,45 @@ std::vector<Change> compare_runs(const std::vector<const metrics::RunResult*>& b
     return compare_runs(*baselines.back(), current, statistics, max_regression, min_samples,
                         bootstrap);
   }
-  std::vector<Change> out;
-  std::set<std::pair<std::string, std::string>> seen;
-  for (const ComparedStatistic& stat : statistics) {
-    for (const std::string& key : keys_for(stat.metric, current)) {
-      if (!seen.emplace(key, stat.statistic.text).second) continue;
-      const metrics::MetricInfo* info = metrics::find_metric(key);
-      Change c;
-      c.metric = key;
-      c.statistic = stat.statistic.text;
-      c.direction = info ? info->direction : metrics::Direction::kAtMost;
-      std::vector<double> before;
-      c.baseline_samples = UINT64_MAX;
-      for (const metrics::RunResult* b : baselines) {
-        const Measured m = measure(stat.statistic, key, *b);
-        if (m.value) before.push_back(*m.value);
-        c.baseline_samples = std::min(c.baseline_samples, m.samples);
-      }
-      const Measured now = measure(stat.statistic, key, current);
-      c.current = now.value;
-      c.current_samples = now.samples;
-      const auto history =
-          now.value ? stats::change_from_history(before, *now.value, bootstrap.confidence)
-                    : std::nullopt;
-      if (!now.value) {
-        c.note = "no samples in this run";
-      } else if (before.size() < baselines.size()) {
-        c.note = fmt::format("missing in {} of {} baseline runs", baselines.size() - before.size(),
-                             baselines.size());
-      } else if (!history) {
-        c.note = "a baseline run's figure is 0: no relative change";
-      } else {
-        c.baseline = history->reference;
-        c.change = *now.value / history->reference - 1;
-        if (std::min(c.baseline_samples, now.samples) < min_samples) {
-          c.note = fmt::format("fewer than {} samples: not judged", min_samples);
-        } else {
-          c.interval = history->interval;
-          const stats::Judgement j =
-              stats::judge(*c.change, *c.interval, c.direction, max_regression);
-          c.judged = true;
-          c.verdict = j.verdict;
-          c.longer_by = std::nullopt;  // more baseline runs, not longer ones, would decide
-          c.regressed = j.verdict == stats::Verdict::kRegressed;
-          c.note = fmt::format("against {} baseline runs", baselines.size());
+  return changes_of(
+      statistics, current, [&](Change& c, const Statistic& statistic, const std::string& key) {
+        std::vector<double> before;
+        c.baseline_samples = UINT64_MAX;
+        for (const metrics::RunResult* b : baselines) {
+          const Measured m = measure(statistic, key, *b);
+          if (m.value) before.push_back(*m.value);
+          c.baseline_samples = std::min(c.baseline_samples, m.samples);
         }
-      }
-      out.push_back(std::move(c));
-    }
-  }
-  return out;
+        const Measured now = measure(statistic, key, current);
+        c.current = now.value;
+        c.current_samples = now.samples;
+        const auto history =
+            now.value ? stats::change_from_history(before, *now.value, bootstrap.confidence)
+                      : std::nullopt;
+        if (!now.value) {
+          c.note = "no samples in this run";
+        } else if (before.size() < baselines.size()) {
+          c.note = fmt::format("missing in {} of {} baseline runs",
+                               baselines.size() - before.size(), baselines.size());
+        } else if (!history) {
+          c.note = "a baseline run's figure is 0: no relative change";
+        } else {
+          c.baseline = history->reference;
+          c.change = *now.value / history->reference - 1;
+          if (std::min(c.baseline_samples, now.samples) < min_samples) {
+            c.note = fmt::format("fewer than {} samples: not judged", min_samples);
+          } else {
+            c.interval = history->interval;
+            const stats::Judgement j =
+                stats::judge(*c.change, *c.interval, c.direction, max_regression);
+            c.judged = true;
+            c.verdict = j.verdict;
+            c.longer_by = std::nullopt;  // more baseline runs, not longer ones, would decide
+            c.regressed = j.verdict == stats::Verdict::kRegressed;
+            c.note = fmt::format("against {} baseline runs", baselines.size());
+          }
+        }
+      });
 }
 
 std::string describe_change(const Change& c) {

@@ -49,18 +49,10 @@ BaselineRule parse_baseline(const Node& node, const std::string& table_file) {
   rule.path = file.is_absolute()
                   ? file.string()
                   : (std::filesystem::path(table_file).parent_path() / file).string();
-  if (node.has("max_regression")) {
-    rule.max_regression =
-        node.child("max_regression").quantity(core::Unit::kPercent, "a percentage, e.g. \"10%\"");
-    if (!(rule.max_regression > 0) || rule.max_regression > 10)
-      node.child("max_regression").fail("expected a percentage above 0% and at most 1000%");
-  }
-  if (node.has("confidence")) {
-    rule.confidence =
-        node.child("confidence").quantity(core::Unit::kPercent, "a percentage, e.g. \"99%\"");
-    if (!(rule.confidence >= 0.5 && rule.confidence < 1))
-      node.child("confidence").fail("expected a percentage from 50% to below 100%");
-  }
+  rule.max_regression = node.percent_or("max_regression", rule.max_regression, {.high = 10});
+  rule.confidence =
+      node.percent_or("confidence", rule.confidence,
+                      {.low = 0.5, .low_included = true, .high = 1, .high_included = false});
   return rule;
 }
 
@@ -119,12 +111,7 @@ void parse_capacity(const Node& node, load::LoadProfile& lp) {
   c.step_duration = node.child("step_duration").duration("a duration like \"10s\"");
   if (c.step_duration.count() <= 0)
     node.child("step_duration").fail("expected a duration above zero");
-  if (node.has("precision")) {
-    c.precision =
-        node.child("precision").quantity(core::Unit::kPercent, "a percentage like \"5%\"");
-    if (!(c.precision > 0) || c.precision > 1)
-      node.child("precision").fail("expected a percentage above 0% and at most 100%");
-  }
+  c.precision = node.percent_or("precision", c.precision, {});
   if (node.has("max_steps")) {
     c.max_steps =
         static_cast<std::uint32_t>(node.child("max_steps").whole_number("a number of steps", 1000));

@@ -156,4 +156,19 @@ std::vector<std::string> JsonNode::strings_or(const std::string& key,
   return out;
 }
 
+double JsonNode::percent_or(const std::string& key, double fallback,
+                            const PercentRange& range) const {
+  if (!has(key)) return fallback;
+  const JsonNode v = child(key);
+  const double p = v.quantity(Unit::kPercent, "a percentage, e.g. \"10%\"");
+  const bool above = range.low_included ? p >= range.low : p > range.low;
+  const bool below = range.high_included ? p <= range.high : p < range.high;
+  if (!(above && below)) {
+    v.fail(fmt::format("expected a percentage {} {:g}% and {} {:g}%",
+                       range.low_included ? "from" : "above", range.low * 100,
+                       range.high_included ? "at most" : "below", range.high * 100));
+  }
+  return p;
+}
+
 }  // namespace perfgate::core

@@ -74,6 +74,16 @@ class JsonNode {
   std::chrono::nanoseconds duration_or(const std::string& key,
                                        std::chrono::nanoseconds fallback) const;
 
+  // A percentage under `key` ("10%", as a fraction) within `range`, or `fallback` when absent.
+  // Fails with the range: expected a percentage above 0% and at most 100%.
+  struct PercentRange {
+    double low = 0;
+    bool low_included = false;
+    double high = 1;
+    bool high_included = true;
+  };
+  double percent_or(const std::string& key, double fallback, const PercentRange& range) const;
+
   // An array of strings (model names, methods, addresses).
   struct StringList {
     std::string_view array;    // "a non-empty array of model names"
