@@ -99,11 +99,12 @@ int compare_command(const std::vector<std::string>& argv) {
       std::cout << fmt::format("{:<34} {:<9} {:>12} {:>12}  {:<32} {}\n", "metric", "statistic",
                                "baseline", "current", "change [interval]", "verdict");
       for (const config::Change& c : changes) {
-        std::cout << fmt::format("{:<34} {:<9} {:>12} {:>12}  {:<32} {}\n", c.metric, c.statistic,
-                                 figure(c.baseline, c.metric), figure(c.current, c.metric),
-                                 config::describe_change(c),
-                                 c.regressed ? "REGRESSED" + config::describe_verdict(c).substr(9)
-                                             : config::describe_verdict(c));
+        std::cout << fmt::format(
+            "{:<34} {:<9} {:>12} {:>12}  {:<32} {}\n", c.metric, c.statistic,
+            figure(c.baseline, c.metric), figure(c.current, c.metric), config::describe_change(c),
+            c.regressed ? "REGRESSED" + config::describe_verdict(c).substr(
+                                            stats::verdict_name(c.verdict).size())
+                        : config::describe_verdict(c));
         if (c.regressed) ++regressions;
       }
     }

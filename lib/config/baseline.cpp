@@ -118,6 +118,13 @@ namespace {
 
 // One Change per (key, statistic) that `statistics` name in `current`, each once, with its
 // metric, statistic and direction set; `judge(change, statistic, key)` does the rest.
+void set_verdict(Change& c, const stats::Judgement& j) {
+  c.judged = true;
+  c.verdict = j.verdict;
+  c.longer_by = j.longer_by;
+  c.regressed = j.verdict == stats::Verdict::kRegressed;
+}
+
 template <class Judge>
 std::vector<Change> changes_of(const std::vector<ComparedStatistic>& statistics,
                                const metrics::RunResult& current, Judge judge) {
@@ -173,10 +180,7 @@ std::vector<Change> compare_runs(const metrics::RunResult& baseline,
                                             bootstrap.min_intervals)
                               : "no per-second data: judged on the figures alone";
             }
-            c.judged = true;
-            c.verdict = j.verdict;
-            c.longer_by = j.longer_by;
-            c.regressed = j.verdict == stats::Verdict::kRegressed;
+            set_verdict(c, j);
           }
         }
       });
@@ -223,10 +227,7 @@ std::vector<Change> compare_runs(const std::vector<const metrics::RunResult*>& b
             c.interval = history->interval;
             const stats::Judgement j =
                 stats::judge(*c.change, *c.interval, c.direction, max_regression);
-            c.judged = true;
-            c.verdict = j.verdict;
-            c.longer_by = std::nullopt;  // more baseline runs, not longer ones, would decide
-            c.regressed = j.verdict == stats::Verdict::kRegressed;
+            set_verdict(c, {j.verdict, std::nullopt});  // more runs, not longer ones, decide
             c.note = fmt::format("against {} baseline runs", baselines.size());
           }
         }

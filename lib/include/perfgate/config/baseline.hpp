@@ -64,7 +64,7 @@ std::optional<std::string> incomparable(const metrics::RunResult& baseline,
                                         const metrics::RunResult& current);
 
 // The per-second data of `key`'s statistic in `run`, for a bootstrap; nullopt when the run keeps
-// none for it.
+// none for it. The statistic reads `run`, which must outlive it.
 std::optional<stats::RunIntervals> interval_data(const Statistic& statistic, const std::string& key,
                                                  const metrics::RunResult& run);
 
