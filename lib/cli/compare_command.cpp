@@ -1,4 +1,5 @@
-// compare_command.cpp - `perfgate compare BASELINE CURRENT`: the change of every figure.
+// compare_command.cpp - `perfgate compare BASELINE CURRENT` (or `perfgate compare AB_RESULTS`):
+// the change of every figure.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -40,8 +41,9 @@ std::string figure(const std::optional<double>& v, const std::string& key) {
 int compare_command(const std::vector<std::string>& argv) {
   try {
     const Args args = parse_args(argv, {"--max-regression", "--thresholds-dir", "--confidence"});
-    if (args.positional.size() != 2)
-      throw std::invalid_argument("expected BASELINE and CURRENT (results files or folders)");
+    if (args.positional.empty() || args.positional.size() > 2)
+      throw std::invalid_argument(
+          "expected BASELINE and CURRENT (results files or folders), or one A/B run's results");
     std::optional<double> max_regression;
     if (const std::string* m = args.flag("--max-regression")) {
       max_regression = core::parse_percent(*m);
@@ -53,8 +55,24 @@ int compare_command(const std::vector<std::string>& argv) {
       if (!(bootstrap.confidence >= 0.5 && bootstrap.confidence < 1))
         throw std::invalid_argument("--confidence must be from 50% to below 100%");
     }
-    const auto baseline = by_key(report::read_all_results({args.positional[0]}));
-    const auto current = by_key(report::read_all_results({args.positional[1]}));
+    std::map<RunKey, std::vector<metrics::RunResult>> baseline, current;
+    if (args.positional.size() == 2) {
+      baseline = by_key(report::read_all_results({args.positional[0]}));
+      current = by_key(report::read_all_results({args.positional[1]}));
+    } else {
+      // One folder of A/B runs: each candidate side against the baseline side measured with it.
+      std::vector<metrics::RunResult> sides;
+      for (metrics::RunResult& r : report::read_all_results({args.positional[0]})) {
+        if (!r.ab || !r.ab->baseline) continue;
+        sides.push_back(*r.ab->baseline);
+        current[key_of(r)].push_back(std::move(r));
+      }
+      if (current.empty())
+        throw std::invalid_argument(args.positional[0] +
+                                    ": no A/B runs in it (with one argument, compare reads the two "
+                                    "sides of A/B runs; give BASELINE and CURRENT otherwise)");
+      baseline = by_key(std::move(sides));
+    }
     int regressions = 0, compared = 0;
     for (const auto& [key, runs] : current) {
       const metrics::RunResult& now = runs.back();

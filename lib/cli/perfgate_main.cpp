@@ -7,6 +7,7 @@
 //   perfgate compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
 //                    [--confidence 99%]
 //                                        the change of every figure; exit 1 on a regression
+//   perfgate compare AB_RESULTS          the same between the two sides of each A/B run
 //   perfgate calibrate RESULTS [--thresholds-dir DIR] [--false-alarm 1%]
 //                                        tiers proposed from three or more runs' spread
 //   perfgate merge SHARDS... -o MERGED.json | --results-dir DIR [--thresholds DIR]
@@ -60,7 +61,8 @@ commands:
                             baseline runs, their run-to-run spread) and a verdict:
                             regressed (worse than the allowed regression and surely not
                             noise), unchanged, improved or inconclusive (default allowed: the
-                            table's baseline rule, else 10%); exit 1 on any regression
+                            table's baseline rule, else 10%); exit 1 on any regression.
+                            With one argument, the two sides of each A/B run in it
   calibrate RESULTS [--thresholds-dir thresholds] [--false-alarm 1%]
                             from three or more runs of each scenario (of unchanged code), each
                             rule's spread and proposed tiers: acceptable where an unchanged run

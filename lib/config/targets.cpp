@@ -82,6 +82,25 @@ Targets Targets::parse(const std::string& text, const std::string& source) {
   return t;
 }
 
+namespace {
+
+// PERFGATE_<prefix>TARGET_<NAME> over what `result` holds (keeping a file's TLS setting).
+void override_from_variables(Targets& result, const std::string& prefix) {
+  for (const char* name : {"http", "ai", "ws", "pg"}) {
+    const std::string var = "PERFGATE_" + prefix + "TARGET_" + upper(name);
+    if (auto url = env(var.c_str())) {
+      Target t;
+      t.name = name;
+      t.url = *url;
+      t.source = var;
+      if (const Target* existing = result.find(name)) t.insecure = existing->insecure;
+      result.set(std::move(t));
+    }
+  }
+}
+
+}  // namespace
+
 Targets Targets::from_environment() {
   Targets result;
   // Lowest precedence first: embedded fixture targets, then the user's file, then variables.
@@ -101,17 +120,15 @@ Targets Targets::from_environment() {
     // A user's targets replace the embedded ones entirely: never mix two systems in one run.
     result = parse(read_file(*file, "PERFGATE_TARGETS"), *file);
   }
-  for (const char* name : {"http", "ai", "ws", "pg"}) {
-    const std::string var = "PERFGATE_TARGET_" + upper(name);
-    if (auto url = env(var.c_str())) {
-      Target t;
-      t.name = name;
-      t.url = *url;
-      t.source = var;
-      if (const Target* existing = result.find(name)) t.insecure = existing->insecure;
-      result.targets_[name] = std::move(t);
-    }
-  }
+  override_from_variables(result, "");
+  return result;
+}
+
+Targets Targets::baseline_from_environment() {
+  Targets result;
+  if (auto file = env("PERFGATE_BASELINE_TARGETS"))
+    result = parse(read_file(*file, "PERFGATE_BASELINE_TARGETS"), *file);
+  override_from_variables(result, "BASELINE_");
   return result;
 }
 

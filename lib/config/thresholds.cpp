@@ -453,6 +453,7 @@ ThresholdTable parse_document(const Node& root, const std::string& file,
   table.profile = profile;
   table.suite = root.child("suite").string("the suite's name (a string)");
   Tier gate = Tier::kAcceptable;
+  std::uint32_t ab_rounds = kDefaultAbRounds;
   std::optional<BaselineRule> table_baseline;
   if (root.has("baseline")) table_baseline = parse_baseline(root.child("baseline"), file);
   if (root.has("profiles")) {
@@ -461,7 +462,14 @@ ThresholdTable parse_document(const Node& root, const std::string& file,
     for (const auto& [name, _] : profiles.value().items()) {
       const Node p = profiles.child(name);
       p.expect_object("profile settings");
-      p.only_keys({"gate"});
+      p.only_keys({"gate", "ab_rounds"});
+      if (p.has("ab_rounds")) {
+        const Node n = p.child("ab_rounds");
+        const auto rounds = n.whole_number("an even number of A/B rounds", 100);
+        if (rounds < 2 || rounds % 2 != 0)
+          n.fail(fmt::format("expected an even number of A/B rounds (2 to 100), got {}", rounds));
+        if (name == profile) ab_rounds = static_cast<std::uint32_t>(rounds);
+      }
       if (p.has("gate")) {
         const std::string g = p.child("gate").string("a tier name");
         const auto tier = parse_tier(g);
@@ -486,6 +494,7 @@ ThresholdTable parse_document(const Node& root, const std::string& file,
     sc.name = name;
     sc.profile = profile;
     sc.gate = gate;
+    sc.ab_rounds = ab_rounds;
     sc.file = file;
     if (!s.has("load")) s.fail("expected \"load\" with one entry per profile");
     const Node loads = s.child("load");

@@ -17,6 +17,7 @@
 #include "perfgate/report/console.hpp"
 #include "perfgate/report/progress.hpp"
 #include "perfgate/report/results_file.hpp"
+#include "perfgate/run/ab.hpp"
 #include "perfgate/run/scenario.hpp"
 
 #ifndef PERFGATE_DEFAULT_THRESHOLDS_DIR
@@ -42,6 +43,25 @@ std::optional<std::string>& setup_failure() {
   static std::optional<std::string> why;
   return why;
 }
+
+// The side whose workload is being built: the baseline only inside an A/B baseline round's
+// factory call (see side_target).
+run::Side& building_side() {
+  static run::Side side = run::Side::kCandidate;
+  return side;
+}
+
+// Sets the side being built for the life of a factory call.
+class BuildingSide {
+ public:
+  explicit BuildingSide(run::Side side) : previous_(building_side()) { building_side() = side; }
+  ~BuildingSide() { building_side() = previous_; }
+  BuildingSide(const BuildingSide&) = delete;
+  BuildingSide& operator=(const BuildingSide&) = delete;
+
+ private:
+  run::Side previous_;
+};
 
 extern "C" void on_stop_signal(int signal) {
   stop_requested().store(true);
@@ -95,6 +115,21 @@ std::atomic<bool>& stop_requested() {
   return flag;
 }
 
+const config::Target* SuiteContext::ab_target() const {
+  for (const std::string& name : required_targets) {
+    if (const config::Target* t = baseline_targets.find(name)) return t;
+  }
+  return nullptr;
+}
+
+const config::Target& side_target(const std::string& name) {
+  const SuiteContext& s = suite();
+  if (building_side() == run::Side::kBaseline) {
+    if (const config::Target* t = s.baseline_targets.find(name)) return *t;
+  }
+  return s.targets.require(name);
+}
+
 const SuiteContext& suite() {
   if (!context_slot())
     throw core::Error("perfgate suite context used before SuiteEnvironment::SetUp");
@@ -119,6 +154,10 @@ void SuiteEnvironment::SetUp() {
     c.table = config::load_table(table_path, c.settings.profile);
     c.targets = config::Targets::from_environment();
     for (const std::string& name : required_targets_) check_target(c.targets.require(name));
+    c.baseline_targets = config::Targets::baseline_from_environment();
+    for (const std::string& name : required_targets_) {
+      if (const config::Target* t = c.baseline_targets.find(name)) check_target(*t);
+    }
     if (check_) {
       for (const auto& [name, scenario] : c.table.scenarios) check_(scenario, c.targets);
     }
@@ -128,6 +167,9 @@ void SuiteEnvironment::SetUp() {
     for (const std::string& name : required_targets_) {
       std::cout << fmt::format("perfgate: target {} = {}\n", name,
                                c.targets.require(name).redacted());
+      if (const config::Target* t = c.baseline_targets.find(name))
+        std::cout << fmt::format("perfgate: baseline target {} = {} (scenarios run A/B)\n", name,
+                                 t->redacted());
     }
     context_slot() = std::move(c);
   } catch (const std::exception& e) {
@@ -150,7 +192,7 @@ net::ClientOptions SuiteTest::client_options(const std::string& scenario_name,
   return o;
 }
 
-metrics::RunResult run_scenario(const std::string& name, load::Workload& workload,
+metrics::RunResult run_scenario(const std::string& name, const WorkloadFactory& make,
                                 const RunHooks& hooks) {
   const SuiteContext& s = suite();
   run::ScenarioRun how;
@@ -170,7 +212,26 @@ metrics::RunResult run_scenario(const std::string& name, load::Workload& workloa
     if (const config::Target* t = s.targets.find(s.required_targets.front()))
       how.measure.target_pid = t->pid;
   }
-  run::ScenarioOutcome outcome = run::run_scenario(workload, how);
+  run::ScenarioOutcome outcome;
+  const config::Target* ab = s.ab_target();
+  if (ab && how.load->kind == load::ExecutorKind::kCapacity) {
+    std::cout << "perfgate: a capacity search runs on the candidate alone, not A/B\n";
+    ab = nullptr;
+  }
+  if (ab) {
+    run::AbSides sides;
+    sides.make = [&make](run::Side side) {
+      const BuildingSide building(side);
+      return make();
+    };
+    sides.baseline_target = ab->redacted();
+    sides.baseline_pid = ab->pid;
+    how.context["baseline_targets"] = s.baseline_targets.redacted_json();
+    outcome = run::run_ab_scenario(sides, how);
+  } else {
+    const std::unique_ptr<load::Workload> workload = make();
+    outcome = run::run_scenario(*workload, how);
+  }
   metrics::RunResult& r = outcome.result;
   if (outcome.refused) return r;  // no load was sent: nothing to keep
   const std::string path = report::write_results(s.settings.results_dir, r);

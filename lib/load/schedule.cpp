@@ -27,6 +27,15 @@ StagePlan::StagePlan(double start_target, std::vector<Stage> stages)
   }
 }
 
+StagePlan StagePlan::scaled(double factor) const {
+  if (!(factor > 0)) throw std::invalid_argument("a stage plan's scale must be above zero");
+  std::vector<Stage> stages = stages_;
+  for (Stage& s : stages) {
+    s.duration = Nanos(static_cast<Nanos::rep>(static_cast<double>(s.duration.count()) * factor));
+  }
+  return StagePlan(start_, std::move(stages));
+}
+
 double StagePlan::value_at(Nanos t) const {
   double from = start_;
   Nanos begin{0};

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -146,6 +147,73 @@ RunResult merge_shards(const std::vector<RunResult>& shards,
     if (sections[d].empty()) continue;
     m.context[drivers[d].key] = drivers[d].merge(sections[d]);
     if (drivers[d].derive) drivers[d].derive(m.context[drivers[d].key], m);
+  }
+  return m;
+}
+
+RunResult merge_rounds(const std::vector<RunResult>& rounds) {
+  check_one_run(rounds, true);
+  const RunResult& first = rounds.front();
+  RunResult m;
+  m.suite = first.suite;
+  m.scenario = first.scenario;
+  m.profile = first.profile;
+  m.shard = first.shard;
+  m.min_samples = first.min_samples;
+  m.context = first.context;
+  m.context["rounds"] = rounds.size();
+  m.started_at_ms = first.started_at_ms;
+  std::int64_t offset = 0;  // where this round's second 0 lands in the merged run
+  for (std::size_t n = 0; n < rounds.size(); ++n) {
+    const RunResult& r = rounds[n];
+    // A round's last second is the part-second it ended in: a reader leaves out a run's last
+    // second (config::interval_data), so every round's but the last is left out here.
+    const bool drop_last = n + 1 < rounds.size();
+    if (r.capacity) throw std::invalid_argument("a capacity search does not run in rounds");
+    m.ended_at_ms = std::max(m.ended_at_ms, r.ended_at_ms);
+    m.duration_s += r.duration_s;
+    m.interrupted = m.interrupted || r.interrupted;
+    m.attempted += r.attempted;
+    m.completed += r.completed;
+    m.failed += r.failed;
+    m.interrupted_operations += r.interrupted_operations;
+    std::int64_t span = static_cast<std::int64_t>(std::ceil(r.duration_s));
+    for (const auto& [key, h] : r.histograms) {
+      const MetricInfo* info = find_metric(key);
+      if (info && info->merge == Merge::kSumOfPeaks) {
+        Histogram& peak = m.histograms[key];
+        if (h.count() > 0 && (peak.count() == 0 || h.max() > peak.max())) {
+          peak = Histogram();
+          peak.record(h.max());
+        }
+        continue;
+      }
+      m.histograms[key].merge(h);
+    }
+    for (const auto& [key, seconds] : r.intervals) {
+      std::vector<IntervalHistogram> moved = seconds;
+      if (drop_last && !moved.empty()) moved.pop_back();
+      for (IntervalHistogram& i : moved) {
+        span = std::max(span, i.second + 1);
+        i.second += offset;
+      }
+      merge_intervals(m.intervals[key], moved);
+    }
+    for (std::size_t i = 0; i + (drop_last ? 1 : 0) < r.series.size(); ++i) {
+      SeriesPoint p = r.series[i];
+      span = std::max(span, p.second + 1);
+      p.second += offset;
+      m.series.push_back(std::move(p));
+    }
+    for (const auto& [key, rate] : r.rates) {
+      RateFigure& into = m.rates[key];
+      into.numerator += rate.numerator;
+      into.denominator += rate.denominator;
+      into.samples += rate.samples;
+    }
+    for (const auto& [kind, n] : r.errors) m.errors[kind] += n;
+    for (const auto& [name, n] : r.counters) m.counters[name] += n;
+    offset += span;
   }
   return m;
 }

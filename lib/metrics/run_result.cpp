@@ -121,6 +121,12 @@ nlohmann::json RunResult::to_json() const {
                        {"search_s", capacity->search_s},
                        {"steps", std::move(steps)}};
   }
+  if (ab) {
+    out["ab"] = {{"baseline_target", ab->baseline_target},
+                 {"order", ab->order},
+                 {"round_s", ab->round_s},
+                 {"baseline", ab->baseline ? ab->baseline->to_json() : nlohmann::json()}};
+  }
   return out;
 }
 
@@ -243,6 +249,19 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
         curve.steps.push_back(std::move(step));
       }
       r.capacity = std::move(curve);
+    }
+    if (j.contains("ab")) {
+      const auto& a = j.at("ab");
+      AbRun run;
+      run.baseline_target = a.at("baseline_target").get<std::string>();
+      run.order = a.at("order").get<std::string>();
+      run.round_s = a.at("round_s").get<double>();
+      // One level only: a side is a plain run (and a crafted file cannot nest without end).
+      if (a.at("baseline").contains("ab"))
+        throw std::invalid_argument("an A/B run's baseline side holds another A/B run");
+      if (!a.at("baseline").is_null())
+        run.baseline = std::make_shared<const RunResult>(from_json(a.at("baseline")));
+      r.ab = std::move(run);
     }
     return r;
   } catch (const nlohmann::json::exception& e) {

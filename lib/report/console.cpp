@@ -36,6 +36,14 @@ std::string console_summary(const metrics::RunResult& r) {
   for (const auto& [key, rate] : r.rates) {
     fmt::format_to(it, "{:<34} {:>9} {:>10}\n", key, rate.samples, value_text(rate.value(), key));
   }
+  if (const auto sides = ab_side_rows(r); !sides.empty()) {
+    fmt::format_to(it, "{}\n{:<34} {:>9} {:>10} {:>10} {:>10} {:>12} {:>10}\n", ab_text(r), "side",
+                   "operations", "p50", "p95", "p99", "throughput", "error_rate");
+    for (const AbSideRow& s : sides) {
+      fmt::format_to(it, "{:<34} {:>9} {:>10} {:>10} {:>10} {:>12} {:>10}\n", s.side, s.operations,
+                     s.p50, s.p95, s.p99, s.throughput, s.error_rate);
+    }
+  }
   fmt::format_to(it, "{:<34} {:>12}    {:<12} {:>9}  {:<4} {}\n", "rule", "measured", "limit",
                  "samples", "", "tier");
   for (const auto& t : r.thresholds) {

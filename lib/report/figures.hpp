@@ -5,6 +5,7 @@
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "perfgate/metrics/catalog.hpp"
 #include "perfgate/metrics/histogram.hpp"
@@ -55,6 +56,50 @@ inline std::string origin_text(const metrics::RunResult& r) {
     return "shard " + std::to_string(r.shard.index) + " of " + std::to_string(r.shard.count);
   if (const int n = merged_shards(r); n > 1) return "merged from " + std::to_string(n) + " shards";
   return "one process";
+}
+
+// The figures an A/B run's two sides are shown by: one row per side (metrics::AbRun).
+struct AbSideRow {
+  std::string side;  // "baseline (A)", "candidate (B)"
+  std::uint64_t operations = 0;
+  std::string p50, p95, p99;  // latency, "-" without samples
+  std::string throughput;     // "-" when the run has none
+  std::string error_rate;
+};
+
+// The rows of an A/B run, baseline first; empty for any other run.
+inline std::vector<AbSideRow> ab_side_rows(const metrics::RunResult& r) {
+  if (!r.ab || !r.ab->baseline) return {};
+  const auto row = [](const std::string& side, const metrics::RunResult& run) {
+    AbSideRow out;
+    out.side = side;
+    out.operations = run.attempted;
+    const auto h = run.histograms.find("latency");
+    const auto p = [&](double q) {
+      return h != run.histograms.end() && h->second.count() > 0
+                 ? value_text(percentile_of(h->second, "latency", q), "latency")
+                 : std::string("-");
+    };
+    out.p50 = p(50);
+    out.p95 = p(95);
+    out.p99 = p(99);
+    const auto rate = [&run](const char* key) {
+      const auto it = run.rates.find(key);
+      return it != run.rates.end() ? value_text(it->second.value(), key) : std::string("-");
+    };
+    out.throughput = rate("throughput");
+    out.error_rate = rate("error_rate");
+    return out;
+  };
+  return {row("baseline (A)", *r.ab->baseline), row("candidate (B)", r)};
+}
+
+// "A/B: 8 rounds of 5.0 s (ABBAABBA) against http://...": how an A/B run was made.
+inline std::string ab_text(const metrics::RunResult& r) {
+  if (!r.ab) return "";
+  return "A/B: " + std::to_string(r.ab->order.size()) + " rounds of " +
+         core::format_quantity(r.ab->round_s * 1e9, core::Unit::kDuration) + " (" + r.ab->order +
+         ") against baseline " + r.ab->baseline_target;
 }
 
 }  // namespace perfgate::report

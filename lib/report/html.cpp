@@ -303,6 +303,22 @@ std::string capacity_block(const metrics::RunResult& r) {
   return out + "</table>\n";
 }
 
+// An A/B run: how it was made and each side's figures (the verdicts are the thresholds').
+std::string ab_block(const metrics::RunResult& r) {
+  std::string out = fmt::format(
+      "<p class=\"facts\">{}</p>\n<table>\n<tr><th>side</th>"
+      "<th>operations</th><th>latency p50</th><th>p95</th><th>p99</th>"
+      "<th>throughput</th><th>error rate</th></tr>\n",
+      escape(ab_text(r)));
+  for (const AbSideRow& s : ab_side_rows(r)) {
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        escape(s.side), s.operations, escape(s.p50), escape(s.p95), escape(s.p99),
+        escape(s.throughput), escape(s.error_rate));
+  }
+  return out + "</table>\n";
+}
+
 std::string run_section(const metrics::RunResult& r, const std::string& id) {
   std::string out;
   auto it = std::back_inserter(out);
@@ -315,6 +331,7 @@ std::string run_section(const metrics::RunResult& r, const std::string& id) {
                  escape(origin_text(r)), utc_text(r.started_at_ms), escape(r.profile), r.duration_s,
                  r.attempted, r.completed, r.failed, r.samples(), escape(r.best_tier));
   out += "<h3>Thresholds</h3>\n" + thresholds_table(r);
+  if (r.ab) out += "<h3>A/B</h3>\n" + ab_block(r);
   if (r.capacity) out += "<h3>Capacity search</h3>\n" + capacity_block(r);
   out += "<h3>Charts</h3>\n<div class=\"charts\">\n" + percentile_chart(r) + over_time_charts(r) +
          "</div>\n";

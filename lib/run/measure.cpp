@@ -68,6 +68,8 @@ Measurement measure(load::Workload& workload, const load::LoadProfile& profile,
   m.setup = outcome.setup;
   if (m.setup) print_setup(out, *m.setup);
   sampler.add_session_memory(r, outcome.peak_sessions);
+  workload.annotate(r);
+  metrics::derive_shares(m.set, r);  // the workload may have added counters a share counts
   if (options.recovery_limit_ns) {
     const std::int64_t from = spike_end_ns(profile.plan);
     const auto recovered = metrics::recovery_time_ns(outcome.recorder.exceedance(), from);

@@ -11,6 +11,7 @@
 #include "perfgate/metrics/catalog.hpp"
 #include "perfgate/report/results_file.hpp"
 #include "perfgate/run/capacity_search.hpp"
+#include "scenario_steps.hpp"
 
 namespace perfgate::run {
 namespace {
@@ -93,61 +94,85 @@ std::string compare_with_baseline(const config::ScenarioConfig& sc,
   return "";
 }
 
+namespace detail {
+
+void name_run(const config::ScenarioConfig& sc, metrics::RunResult& r) {
+  r.suite = sc.suite;
+  r.scenario = sc.name;
+  r.profile = sc.profile;
+}
+
+std::optional<ScenarioOutcome> refuse_unmatched(const load::Workload& workload,
+                                                const ScenarioRun& how, std::ostream& out) {
+  const config::ScenarioConfig& sc = *how.scenario;
+  const auto unmatched =
+      config::unmatched_selectors(sc, declared_tags(workload, how.load.value_or(sc.load)));
+  if (unmatched.empty()) return std::nullopt;
+  ScenarioOutcome refused{.result = {}, .refused = true};
+  name_run(sc, refused.result);
+  for (const config::UnmatchedSelector& u : unmatched) {
+    refused.result.thresholds.push_back(unjudged(sc, *u.rule, u.why + " (no load was sent)"));
+    out << "perfgate: " << u.where() << '\n';
+  }
+  refused.result.passed = false;
+  out << std::flush;
+  return refused;
+}
+
+MeasureOptions measure_options(const ScenarioRun& how) {
+  MeasureOptions options = how.measure;
+  options.recovery_limit_ns = recovery_limit(*how.scenario);
+  return options;
+}
+
+void annotate(const ScenarioRun& how, Measurement& m) {
+  if (!how.annotate || !m.ran) return;
+  how.annotate(m.result);
+  rederive_shares(m);
+}
+
+void describe_and_evaluate(const ScenarioRun& how, const std::optional<load::SetUpOutcome>& setup,
+                           metrics::RunResult& r) {
+  const config::ScenarioConfig& sc = *how.scenario;
+  name_run(sc, r);
+  // The caller's context joins what the workload's annotate step put there (ws: its broadcast
+  // receipts, which `perfgate merge` needs).
+  r.context.update(how.context);
+  r.context["load"] = sc.load_json;
+  if (setup) {
+    r.context["setup"] = {{"seconds", setup->seconds},
+                          {"slots", setup->slots},
+                          {"started", setup->started},
+                          {"failed", setup->failed},
+                          {"cut", setup->cut}};
+  }
+  if (!how.load_note.is_null()) r.context["adjusted"] = how.load_note;
+  config::evaluate(sc, r);
+}
+
+}  // namespace detail
+
 ScenarioOutcome run_scenario(load::Workload& workload, const ScenarioRun& how) {
   const config::ScenarioConfig& sc = *how.scenario;
   const load::LoadProfile profile = how.load.value_or(sc.load);
   std::ostringstream silent;
   std::ostream& out = how.measure.out ? *how.measure.out : silent;
-  const auto named = [&sc](metrics::RunResult& r) {
-    r.suite = sc.suite;
-    r.scenario = sc.name;
-    r.profile = sc.profile;
-  };
 
   // A rule whose tag selector can match nothing would only say "no samples" after the whole
   // load: say so before any is sent.
-  if (const auto unmatched = config::unmatched_selectors(sc, declared_tags(workload, profile));
-      !unmatched.empty()) {
-    ScenarioOutcome refused{.result = {}, .refused = true};
-    named(refused.result);
-    for (const config::UnmatchedSelector& u : unmatched) {
-      refused.result.thresholds.push_back(unjudged(sc, *u.rule, u.why + " (no load was sent)"));
-      out << "perfgate: " << u.where() << '\n';
-    }
-    refused.result.passed = false;
-    out << std::flush;
-    return refused;
-  }
+  if (auto refused = detail::refuse_unmatched(workload, how, out)) return std::move(*refused);
 
-  MeasureOptions options = how.measure;
-  options.recovery_limit_ns = recovery_limit(sc);
-  const auto annotate = [&how](Measurement& m) {
-    if (!how.annotate) return;
-    how.annotate(m.result);
-    rederive_shares(m);
-  };
+  const MeasureOptions options = detail::measure_options(how);
+  const auto annotate = [&how](Measurement& m) { detail::annotate(how, m); };
   Measurement m;
   if (profile.kind == load::ExecutorKind::kCapacity) {
     m = search_capacity(sc, workload, profile, options, annotate);
   } else {
     m = measure(workload, profile, options);
-    if (m.ran) annotate(m);
+    annotate(m);
   }
   metrics::RunResult r = std::move(m.result);
-  named(r);
-  // The caller's context joins what the workload's annotate step put there (ws: its broadcast
-  // receipts, which `perfgate merge` needs).
-  r.context.update(how.context);
-  r.context["load"] = sc.load_json;
-  if (m.setup) {
-    r.context["setup"] = {{"seconds", m.setup->seconds},
-                          {"slots", m.setup->slots},
-                          {"started", m.setup->started},
-                          {"failed", m.setup->failed},
-                          {"cut", m.setup->cut}};
-  }
-  if (!how.load_note.is_null()) r.context["adjusted"] = how.load_note;
-  config::evaluate(sc, r);
+  detail::describe_and_evaluate(how, m.setup, r);
   if (r.shard.count > 1) {
     // A shard's share of the load says nothing about a table's absolute figures (throughput,
     // counts, min_samples): its rules are shown, but the gate is the merged run's.

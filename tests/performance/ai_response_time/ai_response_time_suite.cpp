@@ -51,17 +51,19 @@ void check_workload(const config::ScenarioConfig& sc, const config::Targets& /*t
 class AiResponseTime : public gtest::SuiteTest {
  protected:
   metrics::RunResult run_completions(const std::string& name) {
-    const llm::CompletionOptions o = completion_options(scenario(name), target("ai"));
-    llm::CompletionWorkload workload(url("ai"), client_options(name, "ai"), o,
-                                     prompts().of(o.prompts));
-    return run(name, workload);
+    return run(name, [&] {
+      const llm::CompletionOptions o = completion_options(scenario(name), target("ai"));
+      return std::make_unique<llm::CompletionWorkload>(url("ai"), client_options(name, "ai"), o,
+                                                       prompts().of(o.prompts));
+    });
   }
   metrics::RunResult run_analysis(const std::string& name) {
     const llm::AnalyzeOptions o =
         config::parse_workload(scenario(name), llm::parse_analyze_options);
-    llm::AnalyzeWorkload workload(url("ai"), client_options(name, "ai"), o,
-                                  prompts().of(o.prompts));
-    return run(name, workload);
+    return run(name, [&] {
+      return std::make_unique<llm::AnalyzeWorkload>(url("ai"), client_options(name, "ai"), o,
+                                                    prompts().of(o.prompts));
+    });
   }
 };
 
@@ -80,8 +82,10 @@ TEST_F(AiResponseTime, SingleRequest) {
   http::Flow flow;
   flow.behaviours = {{"analysis", 1, {RequestSpec::post("/analyze/text").json(analysis.dump())}},
                      {"completion", 1, {complete}}};
-  http::FlowWorkload workload(url("ai"), client_options("single_request", "ai"), flow);
-  EXPECT_MEETS_THRESHOLDS(run("single_request", workload));
+  EXPECT_MEETS_THRESHOLDS(run("single_request", [&] {
+    return std::make_unique<http::FlowWorkload>(url("ai"), client_options("single_request", "ai"),
+                                                flow);
+  }));
 }
 
 // N users streaming completions at once: latency and errors as concurrency queues requests.

@@ -10,8 +10,10 @@ namespace {
 class ConcurrentUsers : public gtest::SuiteTest {
  protected:
   metrics::RunResult run_flow(const std::string& scenario, const http::Flow& flow) {
-    http::FlowWorkload workload(url("http"), client_options(scenario, "http"), flow);
-    return run(scenario, workload);
+    return run(scenario, [&] {
+      return std::make_unique<http::FlowWorkload>(url("http"), client_options(scenario, "http"),
+                                                  flow);
+    });
   }
 };
 

@@ -47,9 +47,13 @@ class DatabaseThroughput : public gtest::SuiteTest {
     });
   }
   metrics::RunResult run_transactions(const std::string& name, const gtest::RunHooks& hooks = {}) {
-    pg::TransactionWorkload workload(target("pg").url, transaction_options(name),
-                                     scenario(name).request_timeout);
-    return run(name, workload, hooks);
+    return run(
+        name,
+        [&] {
+          return std::make_unique<pg::TransactionWorkload>(
+              target("pg").url, transaction_options(name), scenario(name).request_timeout);
+        },
+        hooks);
   }
 };
 
@@ -126,8 +130,9 @@ TEST_F(DatabaseThroughput, LatencyUnderLoad) {
 // COPY and multi-row INSERT of large batches: rows/s each.
 TEST_F(DatabaseThroughput, BulkOperations) {
   const auto options = config::parse_workload(scenario("bulk_operations"), pg::parse_bulk_options);
-  pg::BulkWorkload workload(target("pg").url, options);
-  EXPECT_MEETS_THRESHOLDS(run("bulk_operations", workload));
+  EXPECT_MEETS_THRESHOLDS(run("bulk_operations", [&] {
+    return std::make_unique<pg::BulkWorkload>(target("pg").url, options);
+  }));
 }
 
 // The same reads and writes through the reference service's /data endpoints (backed by the same
@@ -149,8 +154,10 @@ TEST_F(DatabaseThroughput, ServicePath) {
                            .json(R"({"name": "written by a virtual user"})")
                            .expect(201)
                            .capture("doc_id", "/id")}}};
-  http::FlowWorkload workload(url("http"), client_options("service_path", "http"), flow);
-  EXPECT_MEETS_THRESHOLDS(run("service_path", workload));
+  EXPECT_MEETS_THRESHOLDS(run("service_path", [&] {
+    return std::make_unique<http::FlowWorkload>(url("http"), client_options("service_path", "http"),
+                                                flow);
+  }));
 }
 
 }  // namespace

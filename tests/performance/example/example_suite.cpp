@@ -14,8 +14,10 @@ class Example : public perfgate::gtest::SuiteTest {};
 TEST_F(Example, HealthCheck) {
   perfgate::http::Flow flow;
   flow.behaviours = {{"health", 1, {RequestSpec::get("/health")}}};
-  perfgate::http::FlowWorkload workload(url("http"), client_options("health_check", "http"), flow);
-  EXPECT_MEETS_THRESHOLDS(run("health_check", workload));
+  EXPECT_MEETS_THRESHOLDS(run("health_check", [&] {
+    return std::make_unique<perfgate::http::FlowWorkload>(
+        url("http"), client_options("health_check", "http"), flow);
+  }));
 }
 
 }  // namespace

@@ -27,11 +27,11 @@ class RealtimeConnections : public gtest::SuiteTest {
     const std::uint64_t local = local_sessions(sc, gtest::suite().settings.shard);
     // Fails at once, with the numbers, when this process may not open that many sockets.
     ws::ensure_open_files_for(local, "scenario " + name);
-    ws::RealtimeWorkload workload(url("ws"), client_options(name, "ws"),
-                                  config::parse_workload(sc, ws::parse_workload_options), local);
-    gtest::RunHooks hooks;
-    hooks.annotate = [&workload](metrics::RunResult& r) { workload.annotate(r); };
-    return run(name, workload, hooks);
+    return run(name, [&] {
+      return std::make_unique<ws::RealtimeWorkload>(
+          url("ws"), client_options(name, "ws"),
+          config::parse_workload(sc, ws::parse_workload_options), local);
+    });
   }
 };
 

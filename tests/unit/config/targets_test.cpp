@@ -74,6 +74,21 @@ TEST(TargetsTest, VariablesOverrideFiles) {
   EXPECT_EQ(t.find("http")->source, "PERFGATE_TARGET_HTTP");
 }
 
+TEST(TargetsTest, BaselineTargetsComeFromTheirOwnVariables) {
+  ::unsetenv("PERFGATE_BASELINE_TARGETS");
+  ::unsetenv("PERFGATE_BASELINE_TARGET_HTTP");
+  ::setenv("PERFGATE_TARGET_HTTP", "http://10.0.0.1:9", 1);
+  EXPECT_TRUE(Targets::baseline_from_environment().empty());  // the candidate's are not A's
+  ::setenv("PERFGATE_BASELINE_TARGET_HTTP", "http://10.0.0.2:9", 1);
+  const Targets t = Targets::baseline_from_environment();
+  ::unsetenv("PERFGATE_BASELINE_TARGET_HTTP");
+  ::unsetenv("PERFGATE_TARGET_HTTP");
+  ASSERT_NE(t.find("http"), nullptr);
+  EXPECT_EQ(t.find("http")->url, "http://10.0.0.2:9");
+  EXPECT_EQ(t.find("http")->source, "PERFGATE_BASELINE_TARGET_HTTP");
+  EXPECT_EQ(t.find("pg"), nullptr);
+}
+
 TEST(ShardTest, ParsesIndexOverCount) {
   const load::Shard s = parse_shard("2/4", "PERFGATE_SHARD");
   EXPECT_EQ(s.index, 2u);

@@ -104,6 +104,19 @@ INSTANTIATE_TEST_SUITE_P(
                                    "latency": { "p(95)": { "acceptable": "300ms" } } })j"),
                   "t.json: /scenarios/s/thresholds/latency: a key named once (it appears twice, "
                   "and only one would count)"},
+        // ABBA order needs pairs of rounds.
+        Malformed{"OddAbRounds",
+                  R"j({"suite": "demo", "profiles": {"ci": {"ab_rounds": 3}}, "scenarios": {"s":
+                      {"load": {"ci": {"executor": "closed_loop", "users": 5, "duration": "10s"}},
+                      "thresholds": {"latency": {"p(95)": {"acceptable": "300ms"}}}}}})j",
+                  "t.json: /profiles/ci/ab_rounds: expected an even number of A/B rounds (2 to "
+                  "100), got 3"},
+        Malformed{"AbRoundsNotANumber",
+                  R"j({"suite": "demo", "profiles": {"ci": {"ab_rounds": "8"}}, "scenarios": {"s":
+                      {"load": {"ci": {"executor": "closed_loop", "users": 5, "duration": "10s"}},
+                      "thresholds": {"latency": {"p(95)": {"acceptable": "300ms"}}}}}})j",
+                  "t.json: /profiles/ci/ab_rounds: expected an even number of A/B rounds (a "
+                  "whole number from 0 to 100), got \"8\""},
         Malformed{"DuplicateMinSamples",
                   R"j({"suite": "demo", "scenarios": {"s": {"load": {"ci": {"executor":
                       "closed_loop", "users": 5, "duration": "10s"}}, "thresholds": {"latency":
@@ -319,6 +332,16 @@ INSTANTIATE_TEST_SUITE_P(
                   "t.json: /scenarios/s/thresholds/latency{stage}: expected a metric key like "
                   "\"latency\" or \"latency{stage:2}\", got \"latency{stage}\""}),
     [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.name; });
+
+TEST(ThresholdTableTest, AbRoundsComeFromTheActiveProfile) {
+  const std::string text =
+      R"j({"suite": "demo", "profiles": {"nightly": {"ab_rounds": 4}}, "scenarios": {"s": {"load":
+          {"ci": {"executor": "closed_loop", "users": 5, "duration": "10s"},
+           "nightly": {"executor": "closed_loop", "users": 5, "duration": "10s"}},
+          "thresholds": {"latency": {"p(95)": {"acceptable": "300ms"}}}}}})j";
+  EXPECT_EQ(parse_table(text, "t.json", "nightly").scenario("s").ab_rounds, 4u);
+  EXPECT_EQ(parse_table(text, "t.json", "ci").scenario("s").ab_rounds, kDefaultAbRounds);
+}
 
 TEST(ThresholdTableTest, ParsesACapacitySearch) {
   const ThresholdTable t = parse_table(

@@ -29,6 +29,16 @@ TEST(StagePlanTest, RampsLinearlyAndStepsOnZeroLengthStages) {
   EXPECT_DOUBLE_EQ(plan.peak(), 30);
 }
 
+TEST(StagePlanTest, ScaledKeepsTheShapeInAShorterTime) {
+  const StagePlan plan(0, {{std::chrono::seconds(2), 10}, {std::chrono::seconds(6), 10}});
+  const StagePlan quarter = plan.scaled(0.25);
+  EXPECT_EQ(quarter.total(), std::chrono::seconds(2));
+  EXPECT_EQ(quarter.stages()[0].duration, std::chrono::milliseconds(500));
+  EXPECT_DOUBLE_EQ(quarter.value_at(std::chrono::milliseconds(250)), 5.0);
+  EXPECT_DOUBLE_EQ(quarter.peak(), plan.peak());
+  EXPECT_THROW(plan.scaled(0), std::invalid_argument);
+}
+
 TEST(StagePlanTest, SteadyWindowsExcludeRamps) {
   const StagePlan plan(0, {{10s, 10}, {5s, 10}, {0s, 30}, {5s, 30}, {5s, 0}});
   const auto windows = plan.steady_windows();

@@ -120,5 +120,61 @@ TEST(MergeShards, OneShardKeepsItsCapacitySearch) {
   EXPECT_EQ(m.capacity->steps.size(), 1u);
 }
 
+// A round of an A/B run: `seconds` full seconds and a part-second, one ws_rtt sample of `value`
+// in each.
+RunResult round(std::int64_t value, int seconds) {
+  RunResult r = shard(0, 1);
+  r.duration_s = seconds + 0.2;
+  for (int s = 0; s <= seconds; ++s) {
+    r.histograms["ws_rtt"].record(value);
+    r.intervals["ws_rtt"].push_back({s, {{value, 1}}});
+    r.series.push_back(SeriesPoint{s, 1, 0, Histogram(2)});
+  }
+  r.attempted = r.completed = static_cast<std::uint64_t>(seconds + 1);
+  r.rates["messages_received"] = {100.0, static_cast<double>(seconds), 100};
+  r.rates["error_rate"] = {1, 50, 50};
+  r.counters["messages_sent"] = 7;
+  r.histograms["sessions_held"].record(10 * value);
+  return r;
+}
+
+TEST(MergeRounds, SecondsFollowEachOtherWithoutTheRoundsPartSeconds) {
+  const RunResult m = merge_rounds({round(1, 2), round(2, 2), round(3, 2)});
+  // Each round: seconds 0, 1 and the part-second 2; the merged run keeps the last round's only.
+  const auto& seconds = m.intervals.at("ws_rtt");
+  std::vector<std::int64_t> at, values;
+  for (const IntervalHistogram& i : seconds) {
+    at.push_back(i.second);
+    values.push_back(i.values.at(0).first);
+  }
+  EXPECT_EQ(at, (std::vector<std::int64_t>{0, 1, 3, 4, 6, 7, 8}));
+  EXPECT_EQ(values, (std::vector<std::int64_t>{1, 1, 2, 2, 3, 3, 3}));
+  EXPECT_EQ(m.series.size(), 7u);
+  EXPECT_EQ(m.series.back().second, 8);
+  // The whole histograms keep every sample, part-seconds included.
+  EXPECT_EQ(m.histograms.at("ws_rtt").count(), 9u);
+  EXPECT_DOUBLE_EQ(m.duration_s, 6.6);
+  EXPECT_EQ(m.attempted, 9u);
+  EXPECT_EQ(m.context["rounds"], 3);
+}
+
+TEST(MergeRounds, RatesAddBothPartsAndALevelIsTheHighestRoundsPeak) {
+  const RunResult m = merge_rounds({round(1, 2), round(5, 4)});
+  // Events over the sum of the rounds' steady seconds (not the longest, as for shards at once).
+  EXPECT_DOUBLE_EQ(m.rates.at("messages_received").value(), 200.0 / 6.0);
+  EXPECT_EQ(m.rates.at("messages_received").samples, 200u);
+  EXPECT_DOUBLE_EQ(m.rates.at("error_rate").value(), 2.0 / 100.0);
+  EXPECT_EQ(m.counters.at("messages_sent"), 14u);
+  EXPECT_EQ(m.histograms.at("sessions_held").count(), 1u);
+  EXPECT_EQ(m.histograms.at("sessions_held").max(), 50);
+}
+
+TEST(MergeRounds, RefusesRoundsOfDifferentScenarios) {
+  RunResult other = round(1, 2);
+  other.scenario = "echo";
+  EXPECT_THROW(merge_rounds({round(1, 2), other}), std::invalid_argument);
+  EXPECT_THROW(merge_rounds({}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace perfgate::metrics

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "perfgate/core/error.hpp"
+#include "perfgate/report/console.hpp"
 #include "perfgate/report/csv.hpp"
 #include "perfgate/report/hdr_log.hpp"
 #include "perfgate/report/html.hpp"
@@ -71,6 +72,47 @@ std::string temp_dir() {
 }
 
 // A results file reads back as written, histograms' and seconds' numbers one line each.
+// failed_run() as the candidate side of an A/B run whose baseline side was twice as fast.
+metrics::RunResult ab_run() {
+  metrics::RunResult a = failed_run();
+  metrics::Histogram fast;
+  for (int i = 1; i <= 1000; ++i) fast.record(i * 500'000LL);
+  a.histograms["latency"] = fast;
+  a.judged = false;
+  a.thresholds.clear();
+  metrics::RunResult r = failed_run();
+  r.ab = metrics::AbRun{.baseline_target = "http://main:8080",
+                        .order = "ABBAABBA",
+                        .round_s = 2.5,
+                        .baseline = std::make_shared<const metrics::RunResult>(a)};
+  return r;
+}
+
+TEST(AbResultsTest, BothSidesAreWrittenReadAndShown) {
+  const metrics::RunResult r = parse_results(ab_run().to_json().dump(), "ab.json");
+  ASSERT_TRUE(r.ab.has_value());
+  EXPECT_EQ(r.ab->order, "ABBAABBA");
+  EXPECT_EQ(r.ab->baseline_target, "http://main:8080");
+  ASSERT_NE(r.ab->baseline, nullptr);
+  EXPECT_EQ(r.ab->baseline->histograms.at("latency").count(), 1000u);
+  EXPECT_FALSE(r.ab->baseline->judged);
+
+  const std::string text = console_summary(r);
+  EXPECT_THAT(text,
+              HasSubstr("A/B: 8 rounds of 2.500s (ABBAABBA) against baseline http://main:8080"));
+  EXPECT_THAT(text, HasSubstr("baseline (A)"));
+  EXPECT_THAT(text, HasSubstr("candidate (B)"));
+  const std::string html = html_report({r}, "t");
+  EXPECT_THAT(html, HasSubstr("<h3>A/B</h3>"));
+  EXPECT_THAT(html, HasSubstr("<td>candidate (B)</td>"));
+}
+
+TEST(AbResultsTest, ABaselineSideHoldingAnotherAbRunIsRefused) {
+  nlohmann::json doc = ab_run().to_json();
+  doc["ab"]["baseline"]["ab"] = doc["ab"];
+  EXPECT_THROW(parse_results(doc.dump(), "nested.json"), std::invalid_argument);
+}
+
 TEST(ResultsTextTest, IndentsStructureAndKeepsNumberArraysOnOneLine) {
   const nlohmann::json doc = nlohmann::json::parse(R"j({"suite": "s", "empty": {}, "none": [],
     "series": [{"t": 0, "latency": {"buckets": [[1173, 1], [1174, 2]]}}],

@@ -35,6 +35,9 @@ class Targets {
  public:
   // Reads targets as described above. Throws ConfigError for a malformed file.
   static Targets from_environment();
+  // The baseline side of an A/B run (run/ab.hpp): `PERFGATE_BASELINE_TARGETS=file.json` (the same
+  // format), each name overridable by `PERFGATE_BASELINE_TARGET_<NAME>`. Empty when none is set.
+  static Targets baseline_from_environment();
   // Parses a targets document; `source` names the file in errors.
   static Targets parse(const std::string& text, const std::string& source);
 
@@ -44,6 +47,7 @@ class Targets {
   // Targets without secrets, for results files and reports.
   nlohmann::json redacted_json() const;
   void set(Target target) { targets_[target.name] = std::move(target); }
+  bool empty() const { return targets_.empty(); }
 
  private:
   std::map<std::string, Target> targets_;

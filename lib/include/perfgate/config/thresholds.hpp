@@ -61,6 +61,10 @@ struct BaselineRule {
   double confidence = 0.99;
 };
 
+// Rounds of an A/B run when the table's profile does not say (`"profiles": {"ci":
+// {"ab_rounds": 8}}`): ABBAABBA, each an eighth of the scenario's planned duration.
+inline constexpr std::uint32_t kDefaultAbRounds = 8;
+
 struct ScenarioConfig {
   std::string suite;
   std::string name;
@@ -72,6 +76,9 @@ struct ScenarioConfig {
   std::optional<BaselineRule> baseline;  // the scenario's, else the table's
   std::uint64_t min_samples = 0;
   Tier gate = Tier::kAcceptable;
+  // An A/B run (run/ab.hpp) alternates this many rounds, half against each side, in ABBA order;
+  // together they take the load's planned duration. Even, 2 to 100; the profile's `ab_rounds`.
+  std::uint32_t ab_rounds = kDefaultAbRounds;
   nlohmann::json load_json;  // the load as written, for the results' context
   // What the scenario's driver sends (model, prompts, ...): free-form here, parsed and checked by
   // the driver through parse_workload().

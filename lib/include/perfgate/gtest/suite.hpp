@@ -5,13 +5,18 @@
 // and stops runs cleanly on SIGINT/SIGTERM. Each test runs one scenario:
 //
 //   TEST_F(ConcurrentUsers, SustainedLoad) {
-//     http::FlowWorkload workload(url("http"), client_options("sustained_load", "http"),
-//                                 browsing_user());
-//     EXPECT_MEETS_THRESHOLDS(run("sustained_load", workload));
+//     EXPECT_MEETS_THRESHOLDS(run("sustained_load", [&] {
+//       return std::make_unique<http::FlowWorkload>(
+//           url("http"), client_options("sustained_load", "http"), browsing_user());
+//     }));
 //   }
 //
 // run() takes the load from the table for the active profile and hands it to run::run_scenario
-// (run/scenario.hpp), which runs and judges it; the adapter writes
+// (run/scenario.hpp), which runs and judges it. It takes a function that builds the workload, not
+// a workload: when baseline targets are set (PERFGATE_BASELINE_TARGETS, PERFGATE_BASELINE_TARGET_
+// <NAME>) for a target the suite requires, the scenario runs A/B (run/ab.hpp) and the function is
+// called once per round, with target() and url() answering for that round's side (a name the
+// baseline does not set is the candidate's: a database both builds share). The adapter writes
 // `<results dir>/<suite>/<scenario>.json`, prints the summary and records the figures with
 // RecordProperty (so `ctest --output-junit` carries them). A shard of many (`--shard i/N`, N > 1)
 // shows its rules but passes unless interrupted: the gate is the merged run's (`perfgate merge`,
@@ -24,6 +29,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -44,6 +50,10 @@ struct SuiteContext {
   config::Settings settings;
   config::Targets targets;
   config::ThresholdTable table;
+  // The A/B baseline's targets (empty: no A/B run).
+  config::Targets baseline_targets;
+  // The first required target the baseline sets: scenarios run A/B when there is one.
+  const config::Target* ab_target() const;
 };
 
 // The running suite's context. Valid inside tests.
@@ -84,18 +94,26 @@ struct RunHooks {
   std::function<void(metrics::RunResult&)> annotate;
 };
 
-// Runs scenario `name` of the suite's table with `workload` (see the file comment).
-metrics::RunResult run_scenario(const std::string& name, load::Workload& workload,
+// Builds a scenario's workload against the targets of the side being run.
+using WorkloadFactory = std::function<std::unique_ptr<load::Workload>()>;
+
+// Runs scenario `name` of the suite's table with the workloads `make` builds (see the file
+// comment): A/B when the suite has baseline targets, except a capacity search, which runs on the
+// candidate alone (its steps follow what it measures) and says so.
+metrics::RunResult run_scenario(const std::string& name, const WorkloadFactory& make,
                                 const RunHooks& hooks = {});
+
+// The target called `name` of the side whose workload is being built: the baseline's inside an
+// A/B baseline round's factory call (when the baseline sets that name), else the candidate's.
+const config::Target& side_target(const std::string& name);
 
 // The base of every suite's tests.
 class SuiteTest : public ::testing::Test {
  protected:
   // Fails the test when the suite could not start (see SuiteEnvironment).
   void SetUp() override;
-  const config::Target& target(const std::string& name) const {
-    return suite().targets.require(name);
-  }
+  // The target called `name`, of the side being built (see side_target).
+  const config::Target& target(const std::string& name) const { return side_target(name); }
   // The target's URL, parsed.
   net::Url url(const std::string& name) const { return net::Url::parse(target(name).url); }
   // HTTP client options for a scenario: its timeouts from the table, TLS checks from the target.
@@ -104,9 +122,12 @@ class SuiteTest : public ::testing::Test {
   const config::ScenarioConfig& scenario(const std::string& name) const {
     return suite().table.scenario(name);
   }
-  metrics::RunResult run(const std::string& name, load::Workload& workload,
-                         const RunHooks& hooks = {}) {
-    return run_scenario(name, workload, hooks);
+  // `make` returns a std::unique_ptr to a load::Workload (or a type derived from it).
+  template <class Make>
+  metrics::RunResult run(const std::string& name, Make&& make, const RunHooks& hooks = {}) {
+    return run_scenario(
+        name, WorkloadFactory([&make]() -> std::unique_ptr<load::Workload> { return make(); }),
+        hooks);
   }
 };
 

@@ -141,6 +141,9 @@ class Workload {
   virtual OperationTags tags() const { return {}; }
   // Creates user number `user_index` (global over shards); called on the owning thread.
   virtual std::unique_ptr<VirtualUser> make_user(WorkerContext& ctx, std::uint64_t user_index) = 0;
+  // Adds to a run's collected result what only the workload knows once it ended (ws: the
+  // broadcast ledger's receipts); run::measure calls it after every run. Nothing by default.
+  virtual void annotate(metrics::RunResult& /*result*/) const {}
 };
 
 enum class ExecutorKind {

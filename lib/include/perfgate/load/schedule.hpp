@@ -51,6 +51,9 @@ class StagePlan {
   std::vector<double> stage_steady_seconds(Nanos until) const;
   Nanos total() const { return total_; }
   double peak() const;
+  // The same plan with every stage's duration times `factor` (> 0): the shape of a scenario's
+  // load in a shorter round of an A/B run.
+  StagePlan scaled(double factor) const;
   const std::vector<Stage>& stages() const { return stages_; }
   double start_target() const { return start_; }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -65,6 +66,18 @@ struct CapacityCurve {
   std::vector<CapacityStep> steps;  // in the order run
 };
 
+struct RunResult;
+
+// The baseline side of an A/B run (run/ab.hpp). The run that holds it is the candidate side: its
+// rounds alternated with these against the baseline target, in `order`, and each side's rounds
+// are merged into one result (seconds placed end to end).
+struct AbRun {
+  std::string baseline_target;  // where the baseline side ran (redacted)
+  std::string order;            // rounds as run, "ABBAABBA": A the baseline, B the candidate
+  double round_s = 0;           // each round's planned length
+  std::shared_ptr<const RunResult> baseline;  // the baseline side's rounds merged; not judged
+};
+
 struct ShardInfo {
   int index = 0;
   int count = 1;
@@ -104,6 +117,8 @@ struct RunResult {
   // A capacity search's curve; its figures (histograms, rates) are those of the highest rate
   // that held, and rates["capacity"] is that rate.
   std::optional<CapacityCurve> capacity;
+  // Set when this run is the candidate side of an A/B run.
+  std::optional<AbRun> ab;
   std::string best_tier;                              // lowest tier every rule met, or "none"
   nlohmann::json context = nlohmann::json::object();  // profile, load, targets (redacted), machine
 

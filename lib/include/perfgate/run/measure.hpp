@@ -3,8 +3,8 @@
 // measure() is the step every caller shares: a suite's scenario, each step of a capacity search,
 // `perfgate http` and `perfgate pgbench`, and a suite's own probes. It declares the workload's
 // metrics, runs the executor (load/executor.hpp) with a progress line, samples the target's
-// process, collects the recorders into a RunResult with its rates and shares, and, when asked,
-// computes recovery_time. The result is measured, not judged: no suite, scenario, context or
+// process, collects the recorders into a RunResult with its rates and shares, lets the workload
+// add what it knows after the run (Workload::annotate) and, when asked, computes recovery_time. The result is measured, not judged: no suite, scenario, context or
 // threshold outcome (run/scenario.hpp adds those).
 #pragma once
 

@@ -100,7 +100,7 @@ class RealtimeWorkload : public load::Workload {
 
   // Adds what only the end of the run knows: broadcast_fanout, expected and missing receipts,
   // and the fan-out document under context "broadcast".
-  void annotate(metrics::RunResult& result) const;
+  void annotate(metrics::RunResult& result) const override;
 
   struct Shared;
 
