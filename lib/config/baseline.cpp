@@ -50,21 +50,22 @@ std::optional<stats::RunIntervals> interval_data(const Statistic& statistic, con
   using Kind = Statistic::Kind;
   if (statistic.kind == Kind::kPercentile || statistic.kind == Kind::kAvg) {
     // Every histogram's seconds; files written before they were kept have latency's in the
-    // series. The last second is the part-second the run ended in, and is left out.
+    // series. The part-second the run ended in is left out (metrics::whole_second).
     auto seconds = std::make_shared<stats::WeightedIntervals>();
     if (const auto it = run.intervals.find(key); it != run.intervals.end()) {
-      for (std::size_t i = 0; i + 1 < it->second.size(); ++i) {
+      for (const metrics::IntervalHistogram& second : it->second) {
+        if (!metrics::whole_second(run, second.second)) continue;
         std::vector<std::pair<double, std::uint64_t>> values;
-        for (const auto& [v, c] : it->second[i].values) values.emplace_back(v, c);
+        for (const auto& [v, c] : second.values) values.emplace_back(v, c);
         seconds->add(values);
       }
     } else if (key == "latency") {
-      for (std::size_t i = 0; i + 1 < run.series.size(); ++i) {
+      for (const metrics::SeriesPoint& point : run.series) {
+        if (!metrics::whole_second(run, point.second)) continue;
         std::vector<std::pair<double, std::uint64_t>> values;
-        run.series[i].latency.for_each_bucket(
-            [&](std::int64_t, std::int64_t highest, std::uint64_t c) {
-              values.emplace_back(static_cast<double>(highest), c);
-            });
+        point.latency.for_each_bucket([&](std::int64_t, std::int64_t highest, std::uint64_t c) {
+          values.emplace_back(static_cast<double>(highest), c);
+        });
         seconds->add(values);
       }
     }
@@ -77,19 +78,24 @@ std::optional<stats::RunIntervals> interval_data(const Statistic& statistic, con
     return stats::RunIntervals{n,
                                [seconds, p](auto picks) { return seconds->percentile(picks, p); }};
   }
-  if (run.series.size() < 2) return std::nullopt;
-  const std::size_t n = run.series.size() - 1;
-  const auto& series = run.series;
   if (statistic.kind != Kind::kRate) return std::nullopt;
+  auto whole = std::make_shared<std::vector<metrics::SeriesPoint>>();
+  for (const metrics::SeriesPoint& point : run.series) {
+    if (metrics::whole_second(run, point.second)) whole->push_back(point);
+  }
+  if (whole->empty()) return std::nullopt;
+  const std::size_t n = whole->size();
   if (key == "throughput") {
-    return stats::RunIntervals{n, [&series](auto picks) -> std::optional<double> {
+    return stats::RunIntervals{n, [whole](auto picks) -> std::optional<double> {
+                                 const auto& series = *whole;
                                  double completed = 0;
                                  for (const std::size_t i : picks) completed += series[i].completed;
                                  return completed / static_cast<double>(picks.size());
                                }};
   }
   if (key == "error_rate") {
-    return stats::RunIntervals{n, [&series](auto picks) -> std::optional<double> {
+    return stats::RunIntervals{n, [whole](auto picks) -> std::optional<double> {
+                                 const auto& series = *whole;
                                  double failed = 0, attempted = 0;
                                  for (const std::size_t i : picks) {
                                    failed += series[i].failed;

@@ -164,11 +164,7 @@ RunResult merge_rounds(const std::vector<RunResult>& rounds) {
   m.context["rounds"] = rounds.size();
   m.started_at_ms = first.started_at_ms;
   std::int64_t offset = 0;  // where this round's second 0 lands in the merged run
-  for (std::size_t n = 0; n < rounds.size(); ++n) {
-    const RunResult& r = rounds[n];
-    // A round's last second is the part-second it ended in: a reader leaves out a run's last
-    // second (config::interval_data), so every round's but the last is left out here.
-    const bool drop_last = n + 1 < rounds.size();
+  for (const RunResult& r : rounds) {
     if (r.capacity) throw std::invalid_argument("a capacity search does not run in rounds");
     m.ended_at_ms = std::max(m.ended_at_ms, r.ended_at_ms);
     m.duration_s += r.duration_s;
@@ -177,7 +173,6 @@ RunResult merge_rounds(const std::vector<RunResult>& rounds) {
     m.completed += r.completed;
     m.failed += r.failed;
     m.interrupted_operations += r.interrupted_operations;
-    std::int64_t span = static_cast<std::int64_t>(std::ceil(r.duration_s));
     for (const auto& [key, h] : r.histograms) {
       const MetricInfo* info = find_metric(key);
       if (info && info->merge == Merge::kSumOfPeaks) {
@@ -190,20 +185,21 @@ RunResult merge_rounds(const std::vector<RunResult>& rounds) {
       }
       m.histograms[key].merge(h);
     }
+    // Whole seconds only: the part-second each round ends in would sit in the middle of the
+    // merged run, where readers could not tell it from a collapse.
     for (const auto& [key, seconds] : r.intervals) {
-      std::vector<IntervalHistogram> moved = seconds;
-      if (drop_last && !moved.empty()) moved.pop_back();
-      for (IntervalHistogram& i : moved) {
-        span = std::max(span, i.second + 1);
-        i.second += offset;
+      std::vector<IntervalHistogram> moved;
+      for (const IntervalHistogram& i : seconds) {
+        if (!whole_second(r, i.second)) continue;
+        moved.push_back(i);
+        moved.back().second += offset;
       }
       merge_intervals(m.intervals[key], moved);
     }
-    for (std::size_t i = 0; i + (drop_last ? 1 : 0) < r.series.size(); ++i) {
-      SeriesPoint p = r.series[i];
-      span = std::max(span, p.second + 1);
-      p.second += offset;
-      m.series.push_back(std::move(p));
+    for (const SeriesPoint& p : r.series) {
+      if (!whole_second(r, p.second)) continue;
+      m.series.push_back(p);
+      m.series.back().second += offset;
     }
     for (const auto& [key, rate] : r.rates) {
       RateFigure& into = m.rates[key];
@@ -213,7 +209,7 @@ RunResult merge_rounds(const std::vector<RunResult>& rounds) {
     }
     for (const auto& [kind, n] : r.errors) m.errors[kind] += n;
     for (const auto& [name, n] : r.counters) m.counters[name] += n;
-    offset += span;
+    offset += static_cast<std::int64_t>(std::floor(r.duration_s + 1e-6));
   }
   return m;
 }

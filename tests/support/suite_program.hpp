@@ -33,6 +33,9 @@ class SuiteProgramTest : public ::testing::Test {
     all.emplace("PERFGATE_PROFILE", "ci");
     all.emplace("PERFGATE_EMBEDDED_TARGETS", dir_ + "/none.json");
     all.emplace("PERFGATE_TARGETS", "");
+    all.emplace("PERFGATE_BASELINE_TARGETS", "");  // A/B only when a test sets a baseline
+    for (const char* name : {"HTTP", "AI", "WS", "PG"})
+      all.emplace(std::string("PERFGATE_BASELINE_TARGET_") + name, "");
     return all;
   }
 

@@ -47,6 +47,7 @@ void add_seconds(metrics::RunResult& r, std::int64_t ns, int seconds, double wob
     r.intervals["latency"].push_back(h);
   }
   r.histograms["latency"] = all;
+  r.duration_s = seconds + 0.5;  // second `seconds` is the part-second the run ended in
 }
 
 TEST(BaselineTest, WithSecondsAChangeGetsItsIntervalAndVerdict) {

@@ -42,10 +42,9 @@ RunResult merge_shards(const std::vector<RunResult>& shards,
                        std::span<const ContextMerge> drivers = {});
 
 // Merges the rounds of one side of an A/B run (run/ab.hpp): runs of one scenario made one after
-// another, not at once. Histograms merge exactly; their seconds (and the series) are placed end
-// to end, each round after the one before, without the part-second it ended in (as readers leave
-// out a run's last second; the last round's is kept for them to leave out); counts, errors and both
-// parts of every rate add (events over the sum of the rounds' steady seconds); a level held at once
+// another, not at once. Histograms merge exactly; their whole seconds (and the series') are
+// placed end to end, each round's after the one before (the part-second a round ends in is left
+// out: see whole_second); counts, errors and both parts of every rate add (events over the sum of the rounds' steady seconds); a level held at once
 // (Merge::kSumOfPeaks) is the highest of the rounds' peaks; a figure a driver rebuilds from its
 // context (Merge::kRebuilt) merges as samples, each round's being whole. The context is the
 // first round's, with "rounds": the count. Throws std::invalid_argument for no rounds, rounds

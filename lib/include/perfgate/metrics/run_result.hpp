@@ -131,6 +131,13 @@ struct RunResult {
   static RunResult from_json(const nlohmann::json& j);
 };
 
+// True when second `second` of `run` (counted from its start, as `intervals` and `series` count)
+// lies wholly inside the run: a full second's figures, not the part-second a run ends in, whose
+// few samples would read as a collapse of throughput or a shift of latency.
+inline bool whole_second(const RunResult& run, std::int64_t second) {
+  return static_cast<double>(second + 1) <= run.duration_s + 1e-6;
+}
+
 // Builds a RunResult from merged recorders: histograms and counters by name, errors by kind,
 // `error_rate`, `throughput` (completed in steady windows / `steady_seconds`), every declared
 // steady rate (over `steady_seconds`, or its stage's entry of `stage_steady_seconds`; a stage

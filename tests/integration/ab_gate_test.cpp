@@ -1,0 +1,98 @@
+// ab_gate_test - The A/B gate, end to end, against two real reference services: a suite program
+// run as CI runs it with PERFGATE_BASELINE_TARGET_HTTP set.
+// - identical targets at the service's natural sub-millisecond latency pass: the tail statistics
+//   of two identical builds differ by more than 10% from run to run, which a plain "worse by more
+//   than 10%" rule flags (in 4 of 5 runs when tried) and the confidence intervals see as noise;
+// - a candidate 20% slower (2.4 ms against 2 ms per answer) fails, the failure naming the rule,
+//   the change, its interval and the confidence.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "perfgate/report/results_file.hpp"
+#include "process.hpp"
+#include "suite_program.hpp"
+
+namespace perfgate {
+namespace {
+
+using ::testing::HasSubstr;
+
+class AbGateTest : public testing::SuiteProgramTest {
+ protected:
+  // 8 s a side in 8 rounds of 2 s.
+  void SetUp() override {
+    SuiteProgramTest::SetUp();
+    // Four users: few samples in the far tail, whose figures a plain comparison misreads.
+    const std::string tail =
+        R"j({ "p(99)": { "acceptable": "1s" },
+              "p(99.9)": { "acceptable": "1s", "min_samples": 1000 } })j";
+    write_file("concurrent_users.json", R"j({"suite": "concurrent_users", "scenarios": {
+      "sustained_load": {
+        "load": { "ci": { "executor": "closed_loop", "users": 4, "duration": "8s",
+                          "think_time": "2ms" } },
+        "thresholds": {
+          "latency": { "p(50)": { "acceptable": "1s" }, "p(95)": { "acceptable": "1s" },
+                       "p(99)": { "acceptable": "1s" },
+                       "p(99.9)": { "acceptable": "1s", "min_samples": 1000 } },
+          "latency{behaviour:read_profile}": )j" +
+                                            tail + R"j(,
+          "latency{behaviour:update_profile}": )j" +
+                                            tail + R"j(,
+          "ttfb": )j" + tail + R"j(,
+          "error_rate": { "rate": { "acceptable": "1%" } } },
+        "min_samples": 1000 } } })j");
+  }
+
+  testing::ProgramResult run_ab(const testing::ReferenceService& baseline,
+                                const testing::ReferenceService& candidate) {
+    return run_suite({{"PERFGATE_TARGET_HTTP", candidate.url()},
+                      {"PERFGATE_BASELINE_TARGET_HTTP", baseline.url()}},
+                     PERFGATE_USERS_SUITE_BIN, "*SustainedLoad*");
+  }
+
+  metrics::RunResult result() const {
+    return report::read_results(dir_ + "/results/concurrent_users/sustained_load.json");
+  }
+};
+
+TEST_F(AbGateTest, IdenticalTargetsPass) {
+  testing::ReferenceService a, b;
+  const auto run = run_ab(a, b);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  const metrics::RunResult r = result();
+  ASSERT_TRUE(r.ab.has_value());
+  EXPECT_EQ(r.ab->order, "ABBAABBA");
+  ASSERT_NE(r.ab->baseline, nullptr);
+  EXPECT_GT(r.ab->baseline->attempted, 1000u);
+  int compared = 0;
+  for (const auto& t : r.thresholds) compared += t.tier == "baseline" ? 1 : 0;
+  EXPECT_EQ(compared, 11) << run.output;  // every rule's statistic
+}
+
+TEST_F(AbGateTest, ACandidateTwentyPercentSlowerFailsNamingRuleChangeAndConfidence) {
+  testing::ReferenceService a({"--latency", "2ms"}), b({"--latency", "2.4ms"});
+  const auto run = run_ab(a, b);
+  EXPECT_NE(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("latency p(95)")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("at 99% vs baseline (10.00% allowed): regressed"))
+      << run.output;
+  const metrics::RunResult r = result();
+  EXPECT_FALSE(r.passed);
+  bool p95_regressed = false;
+  for (const auto& t : r.thresholds) {
+    if (t.tier == "baseline" && t.metric == "latency" && t.statistic == "p(95)")
+      p95_regressed = !t.passed;
+  }
+  EXPECT_TRUE(p95_regressed) << run.output;
+  // The absolute limits (1 s) hold: only the comparison caught it.
+  for (const auto& t : r.thresholds) {
+    if (t.tier != "baseline") {
+      EXPECT_TRUE(t.passed) << t.metric << " " << t.statistic;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace perfgate
