@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <ostream>
 #include <sstream>
@@ -61,36 +62,68 @@ config::DeclaredTags declared_tags(const load::Workload& workload, const load::L
   return tags;
 }
 
+namespace {
+
+// The stored runs of `r`'s scenario under `path`: the file itself; in a folder, its
+// `<suite>/<scenario>.json` and that of each folder in it (main's last runs, one folder each).
+std::vector<std::string> stored_runs(const std::string& path, const metrics::RunResult& r) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(path)) return {path};
+  std::vector<std::string> files;
+  if (const std::string direct = report::results_path(path, r); fs::exists(direct))
+    files.push_back(direct);
+  std::vector<fs::path> folders;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    if (entry.is_directory()) folders.push_back(entry.path());
+  }
+  std::sort(folders.begin(), folders.end());  // the order read: the last is "the" baseline
+  for (const fs::path& folder : folders) {
+    if (const std::string f = report::results_path(folder.string(), r); fs::exists(f))
+      files.push_back(f);
+  }
+  return files;
+}
+
+}  // namespace
+
 std::string compare_with_baseline(const config::ScenarioConfig& sc,
                                   const std::optional<std::string>& path_override,
                                   metrics::RunResult& r) {
   if (!sc.baseline && !path_override) return "";
   config::BaselineRule rule = sc.baseline.value_or(config::BaselineRule{});
   if (path_override) rule.path = *path_override;
-  const std::string file =
-      std::filesystem::is_directory(rule.path) ? report::results_path(rule.path, r) : rule.path;
-  if (!std::filesystem::exists(file)) {
-    r.context["baseline"] = {{"file", file}, {"note", "no baseline run there: not compared"}};
-    return fmt::format("no baseline at {}: {} not compared", file, r.scenario);
+  const std::vector<std::string> files = stored_runs(rule.path, r);
+  if (files.empty() || !std::filesystem::exists(files.front())) {
+    const std::string where = files.empty() ? report::results_path(rule.path, r) : files.front();
+    r.context["baseline"] = {{"file", where}, {"note", "no baseline run there: not compared"}};
+    return fmt::format("no baseline at {}: {} not compared", where, r.scenario);
   }
-  const metrics::RunResult before = report::read_results(file);
-  if (const auto why = config::incomparable(before, r)) {
-    // The table asks for a comparison that cannot be made: a failed rule, not a silent pass.
-    metrics::ThresholdOutcome o;
-    o.metric = "baseline";
-    o.statistic = "profile";
-    o.comparison = "==";
-    o.tier = "none";
-    o.note = fmt::format("{} not compared with {}: {}", r.scenario, file, *why);
-    r.thresholds.push_back(o);
-    r.passed = false;
-    r.context["baseline"] = {{"file", file}, {"note", o.note}};
-    return o.note;
+  std::vector<metrics::RunResult> before;
+  for (const std::string& file : files) {
+    before.push_back(report::read_results(file));
+    if (const auto why = config::incomparable(before.back(), r)) {
+      // The table asks for a comparison that cannot be made: a failed rule, not a silent pass.
+      metrics::ThresholdOutcome o;
+      o.metric = "baseline";
+      o.statistic = "profile";
+      o.comparison = "==";
+      o.tier = "none";
+      o.note = fmt::format("{} not compared with {}: {}", r.scenario, file, *why);
+      r.thresholds.push_back(o);
+      r.passed = false;
+      r.context["baseline"] = {{"file", file}, {"note", o.note}};
+      return o.note;
+    }
   }
+  // With three or more stored runs, each change is judged against their spread.
+  std::vector<const metrics::RunResult*> history;
+  for (const metrics::RunResult& b : before) history.push_back(&b);
   config::apply_baseline(
-      config::compare_runs(before, r, config::rule_statistics(sc), rule.max_regression,
+      config::compare_runs(history, r, config::rule_statistics(sc), rule.max_regression,
                            sc.min_samples, {.confidence = rule.confidence}),
-      rule.max_regression, file, r);
+      rule.max_regression,
+      files.size() == 1 ? files.front() : fmt::format("{} ({} runs)", rule.path, files.size()), r);
   return "";
 }
 

@@ -3,11 +3,15 @@
 // match nothing refuses the scenario before any load.
 #include "perfgate/run/scenario.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <filesystem>
 
 #include "perfgate/config/thresholds.hpp"
+#include "perfgate/report/results_file.hpp"
 
 namespace perfgate::run {
 namespace {
@@ -90,6 +94,41 @@ TEST(RunScenarioTest, ARuleThatCanMatchNothingRefusesTheScenarioBeforeAnyLoad) {
   ASSERT_EQ(out.result.thresholds.size(), 1u);
   EXPECT_NE(out.result.thresholds[0].note.find("no load was sent"), std::string::npos);
   EXPECT_EQ(out.result.attempted, 0u);
+}
+
+// A run of the table's probe scenario whose latency is `ms` milliseconds, 1,000 samples.
+metrics::RunResult stored_probe(double ms) {
+  metrics::RunResult r;
+  r.suite = "unit";
+  r.scenario = "probe";
+  r.profile = "ci";
+  r.histograms["latency"].record(static_cast<std::int64_t>(ms * 1e6), 1000);
+  return r;
+}
+
+TEST(CompareWithBaselineTest, AFolderOfSeveralRunsJudgesAgainstTheirSpread) {
+  namespace fs = std::filesystem;
+  const config::ThresholdTable t = table(R"j("latency": {"p(95)": {"acceptable": "1s"}})j");
+  const fs::path dir =
+      fs::temp_directory_path() / ("perfgate-history-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  int n = 0;
+  for (const double ms : {10.0, 11.0, 9.5}) {  // main's last three runs, a folder each
+    report::write_results((dir / ("run" + std::to_string(++n))).string(), stored_probe(ms));
+  }
+  metrics::RunResult now = stored_probe(10.5);
+  EXPECT_EQ(compare_with_baseline(t.scenario("probe"), dir.string(), now), "");
+  EXPECT_EQ(now.context["baseline"]["file"], dir.string() + " (3 runs)");
+  ASSERT_FALSE(now.thresholds.empty());
+  EXPECT_THAT(now.thresholds.back().note, ::testing::HasSubstr("against 3 baseline runs"));
+
+  // One run directly in the folder: that run alone.
+  const fs::path one = dir / "one";
+  report::write_results(one.string(), stored_probe(10.0));
+  metrics::RunResult again = stored_probe(10.5);
+  compare_with_baseline(t.scenario("probe"), one.string(), again);
+  EXPECT_EQ(again.context["baseline"]["file"], (one / "unit" / "probe.json").string());
+  fs::remove_all(dir);
 }
 
 }  // namespace
