@@ -343,6 +343,43 @@ TEST(ThresholdTableTest, AbRoundsComeFromTheActiveProfile) {
   EXPECT_EQ(parse_table(text, "t.json", "ci").scenario("s").ab_rounds, kDefaultAbRounds);
 }
 
+TEST(ThresholdTableTest, ALimitMayDifferByProfile) {
+  const std::string text = R"j({"suite": "demo", "scenarios": {"s": {"load":
+      {"ci": {"executor": "closed_loop", "users": 5, "duration": "10s"},
+       "nightly": {"executor": "closed_loop", "users": 50, "duration": "10m"},
+       "local": {"executor": "closed_loop", "users": 10, "duration": "1m"}},
+      "thresholds": {"latency": {"p(95)": {"excellent": {"ci": "500us"},
+                                           "acceptable": {"ci": "2ms", "default": "25ms"}}}}}}})j";
+  const Rule ci = parse_table(text, "t.json", "ci").scenario("s").rules.at(0);
+  EXPECT_DOUBLE_EQ(ci.limits.at(Tier::kAcceptable), 2e6);
+  EXPECT_DOUBLE_EQ(ci.limits.at(Tier::kExcellent), 5e5);
+  const Rule nightly = parse_table(text, "t.json", "nightly").scenario("s").rules.at(0);
+  EXPECT_DOUBLE_EQ(nightly.limits.at(Tier::kAcceptable), 25e6);
+  EXPECT_EQ(nightly.limits.count(Tier::kExcellent), 0u);  // ci's only
+  try {
+    parse_table(R"j({"suite": "demo", "scenarios": {"s": {"load": {"ci": {"executor":
+        "closed_loop", "users": 5, "duration": "10s"}}, "thresholds": {"latency": {"p(95)":
+        {"acceptable": {"nightly": "25ms"}}}}}}})j",
+                "t.json", "ci");
+    ADD_FAILURE() << "a gating tier without a limit for the profile was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(),
+                 "t.json: /scenarios/s/thresholds/latency/p(95): expected a limit for the gating "
+                 "tier 'acceptable'");
+  }
+  try {
+    parse_table(R"j({"suite": "demo", "scenarios": {"s": {"load": {"ci": {"executor":
+        "closed_loop", "users": 5, "duration": "10s"}}, "thresholds": {"latency": {"p(95)":
+        {"acceptable": {"ci": "fast"}}}}}}})j",
+                "t.json", "ci");
+    ADD_FAILURE() << "a bad per-profile limit was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(
+        std::string(e.what()),
+        ::testing::StartsWith("t.json: /scenarios/s/thresholds/latency/p(95)/acceptable/ci: "));
+  }
+}
+
 TEST(ThresholdTableTest, ParsesACapacitySearch) {
   const ThresholdTable t = parse_table(
       table_with(kRule,
