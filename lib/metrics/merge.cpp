@@ -13,6 +13,34 @@
 
 namespace perfgate::metrics {
 
+namespace {
+
+// A merged run named as `first` (suite, scenario, profile, sample floor, context), not yet judged.
+RunResult named_like(const RunResult& first) {
+  RunResult m;
+  m.suite = first.suite;
+  m.scenario = first.scenario;
+  m.profile = first.profile;
+  m.shard = first.shard;
+  m.min_samples = first.min_samples;
+  m.context = first.context;
+  m.started_at_ms = first.started_at_ms;
+  return m;
+}
+
+// Adds `part`'s operation counts, errors and counters to `m`; an interrupted part interrupts it.
+void add_counts(RunResult& m, const RunResult& part) {
+  m.interrupted = m.interrupted || part.interrupted;
+  m.attempted += part.attempted;
+  m.completed += part.completed;
+  m.failed += part.failed;
+  m.interrupted_operations += part.interrupted_operations;
+  for (const auto& [kind, n] : part.errors) m.errors[kind] += n;
+  for (const auto& [name, n] : part.counters) m.counters[name] += n;
+}
+
+}  // namespace
+
 void check_one_run(const std::vector<RunResult>& shards, bool one_scenario) {
   if (shards.empty()) throw std::invalid_argument("no shard results to merge");
   const RunResult& first = shards.front();
@@ -62,29 +90,19 @@ RunResult merge_shards(const std::vector<RunResult>& shards,
         "shard {}/{} holds a capacity search, which runs in one process and does not merge",
         first.shard.index, first.shard.count));
   }
-  RunResult m;
+  RunResult m = named_like(first);
   m.capacity = first.capacity;  // one shard: its search, whole
-  m.suite = first.suite;
-  m.scenario = first.scenario;
-  m.profile = first.profile;
   m.shard = {0, 1};
-  m.min_samples = first.min_samples;
-  m.context = first.context;
   for (const ContextMerge& d : drivers) m.context.erase(d.key);
   m.context.erase("gate");  // a shard's: the merged run is judged
   m.context["merged_shards"] = shards.size();
-  m.started_at_ms = first.started_at_ms;
   std::vector<std::vector<nlohmann::json>> sections(drivers.size());
   std::map<std::string, std::int64_t> peaks;  // Merge::kSumOfPeaks: the sum of each shard's max
   for (const RunResult& s : shards) {
     m.started_at_ms = std::min(m.started_at_ms, s.started_at_ms);
     m.ended_at_ms = std::max(m.ended_at_ms, s.ended_at_ms);
     m.duration_s = std::max(m.duration_s, s.duration_s);
-    m.interrupted = m.interrupted || s.interrupted;
-    m.attempted += s.attempted;
-    m.completed += s.completed;
-    m.failed += s.failed;
-    m.interrupted_operations += s.interrupted_operations;
+    add_counts(m, s);
     for (const auto& [key, h] : s.histograms) {
       const MetricInfo* info = find_metric(key);
       switch (info ? info->merge : Merge::kSamples) {
@@ -113,8 +131,6 @@ RunResult merge_shards(const std::vector<RunResult>& shards,
         into.denominator += r.denominator;
       }
     }
-    for (const auto& [kind, n] : s.errors) m.errors[kind] += n;
-    for (const auto& [name, n] : s.counters) m.counters[name] += n;
     for (std::size_t d = 0; d < drivers.size(); ++d) {
       if (s.context.contains(drivers[d].key)) sections[d].push_back(s.context[drivers[d].key]);
     }
@@ -154,25 +170,14 @@ RunResult merge_shards(const std::vector<RunResult>& shards,
 RunResult merge_rounds(const std::vector<RunResult>& rounds) {
   check_one_run(rounds, true);
   const RunResult& first = rounds.front();
-  RunResult m;
-  m.suite = first.suite;
-  m.scenario = first.scenario;
-  m.profile = first.profile;
-  m.shard = first.shard;
-  m.min_samples = first.min_samples;
-  m.context = first.context;
+  RunResult m = named_like(first);
   m.context["rounds"] = rounds.size();
-  m.started_at_ms = first.started_at_ms;
   std::int64_t offset = 0;  // where this round's second 0 lands in the merged run
   for (const RunResult& r : rounds) {
     if (r.capacity) throw std::invalid_argument("a capacity search does not run in rounds");
     m.ended_at_ms = std::max(m.ended_at_ms, r.ended_at_ms);
     m.duration_s += r.duration_s;
-    m.interrupted = m.interrupted || r.interrupted;
-    m.attempted += r.attempted;
-    m.completed += r.completed;
-    m.failed += r.failed;
-    m.interrupted_operations += r.interrupted_operations;
+    add_counts(m, r);
     for (const auto& [key, h] : r.histograms) {
       const MetricInfo* info = find_metric(key);
       if (info && info->merge == Merge::kSumOfPeaks) {
@@ -207,8 +212,6 @@ RunResult merge_rounds(const std::vector<RunResult>& rounds) {
       into.denominator += rate.denominator;
       into.samples += rate.samples;
     }
-    for (const auto& [kind, n] : r.errors) m.errors[kind] += n;
-    for (const auto& [name, n] : r.counters) m.counters[name] += n;
     offset += static_cast<std::int64_t>(std::floor(r.duration_s + 1e-6));
   }
   return m;
