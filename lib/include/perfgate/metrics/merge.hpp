@@ -44,11 +44,12 @@ RunResult merge_shards(const std::vector<RunResult>& shards,
 // Merges the rounds of one side of an A/B run (run/ab.hpp): runs of one scenario made one after
 // another, not at once. Histograms merge exactly; their whole seconds (and the series') are
 // placed end to end, each round's after the one before (the part-second a round ends in is left
-// out: see whole_second); counts, errors and both parts of every rate add (events over the sum of the rounds' steady seconds); a level held at once
-// (Merge::kSumOfPeaks) is the highest of the rounds' peaks; a figure a driver rebuilds from its
-// context (Merge::kRebuilt) merges as samples, each round's being whole. The context is the
-// first round's, with "rounds": the count. Throws std::invalid_argument for no rounds, rounds
-// of different scenarios or profiles, or a round that holds a capacity search.
+// out: see whole_second); counts, errors and both parts of every rate add (events over the sum of
+// the rounds' steady seconds); a level held at once (Merge::kSumOfPeaks) is the highest of the
+// rounds' peaks; a figure a driver rebuilds from its context (Merge::kRebuilt) merges as samples,
+// each round's being whole. The context is the first round's, with "rounds": the count. Throws
+// std::invalid_argument for no rounds, rounds of different scenarios or profiles, or a round that
+// holds a capacity search.
 RunResult merge_rounds(const std::vector<RunResult>& rounds);
 
 }  // namespace perfgate::metrics

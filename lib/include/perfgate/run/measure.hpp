@@ -4,8 +4,9 @@
 // `perfgate http` and `perfgate pgbench`, and a suite's own probes. It declares the workload's
 // metrics, runs the executor (load/executor.hpp) with a progress line, samples the target's
 // process, collects the recorders into a RunResult with its rates and shares, lets the workload
-// add what it knows after the run (Workload::annotate) and, when asked, computes recovery_time. The result is measured, not judged: no suite, scenario, context or
-// threshold outcome (run/scenario.hpp adds those).
+// add what it knows after the run (Workload::annotate) and, when asked, computes recovery_time. The
+// result is measured, not judged: no suite, scenario, context or threshold outcome
+// (run/scenario.hpp adds those).
 #pragma once
 
 #include <atomic>

@@ -64,9 +64,10 @@ config::DeclaredTags declared_tags(const load::Workload& workload, const load::L
 // The table's `baseline` rule (or `path_override`): judges `r`'s change from the stored run and
 // adds the outcomes to `r`. The path is a results file or folder; a folder may hold several
 // runs, one folder each (DIR/<run>/<suite>/<scenario>.json: main's last runs), and with three or
-// more each change is judged against their spread (config::compare_runs). With no stored run yet (the first run on a branch) it says so in
-// `r.context["baseline"]` and judges nothing; a stored run of another profile or scenario is a
-// failed rule, not a silent pass. Returns a line for the user, or "" when nothing was compared.
+// more each change is judged against their spread (config::compare_runs). With no stored run yet
+// (the first run on a branch) it says so in `r.context["baseline"]` and judges nothing; a stored
+// run of another profile or scenario is a failed rule, not a silent pass. Returns a line for the
+// user, or "" when nothing was compared.
 std::string compare_with_baseline(const config::ScenarioConfig& scenario,
                                   const std::optional<std::string>& path_override,
                                   metrics::RunResult& r);
