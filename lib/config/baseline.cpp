@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <set>
@@ -48,20 +49,32 @@ std::optional<std::string> incomparable(const metrics::RunResult& baseline,
 std::optional<stats::RunIntervals> interval_data(const Statistic& statistic, const std::string& key,
                                                  const metrics::RunResult& run) {
   using Kind = Statistic::Kind;
+  // The round each kept second belongs to, when the run is rounds merged.
+  std::vector<std::size_t> rounds;
+  const auto keep = [&run, &rounds](std::int64_t second) {
+    if (!metrics::whole_second(run, second)) return false;
+    if (!run.round_starts.empty()) {
+      const auto after = std::upper_bound(run.round_starts.begin(), run.round_starts.end(), second);
+      rounds.push_back(after == run.round_starts.begin()
+                           ? 0
+                           : static_cast<std::size_t>(after - run.round_starts.begin() - 1));
+    }
+    return true;
+  };
   if (statistic.kind == Kind::kPercentile || statistic.kind == Kind::kAvg) {
     // Every histogram's seconds; files written before they were kept have latency's in the
     // series. The part-second the run ended in is left out (metrics::whole_second).
     auto seconds = std::make_shared<stats::WeightedIntervals>();
     if (const auto it = run.intervals.find(key); it != run.intervals.end()) {
       for (const metrics::IntervalHistogram& second : it->second) {
-        if (!metrics::whole_second(run, second.second)) continue;
+        if (!keep(second.second)) continue;
         std::vector<std::pair<double, std::uint64_t>> values;
         for (const auto& [v, c] : second.values) values.emplace_back(v, c);
         seconds->add(values);
       }
     } else if (key == "latency") {
       for (const metrics::SeriesPoint& point : run.series) {
-        if (!metrics::whole_second(run, point.second)) continue;
+        if (!keep(point.second)) continue;
         std::vector<std::pair<double, std::uint64_t>> values;
         point.latency.for_each_bucket([&](std::int64_t, std::int64_t highest, std::uint64_t c) {
           values.emplace_back(static_cast<double>(highest), c);
@@ -72,29 +85,33 @@ std::optional<stats::RunIntervals> interval_data(const Statistic& statistic, con
     const std::size_t n = seconds->size();
     if (n == 0) return std::nullopt;
     if (statistic.kind == Kind::kAvg) {
-      return stats::RunIntervals{n, [seconds](auto picks) { return seconds->mean(picks); }};
+      return stats::RunIntervals{n, [seconds](auto picks) { return seconds->mean(picks); },
+                                 std::move(rounds)};
     }
     const double p = statistic.percentile;
-    return stats::RunIntervals{n,
-                               [seconds, p](auto picks) { return seconds->percentile(picks, p); }};
+    return stats::RunIntervals{
+        n, [seconds, p](auto picks) { return seconds->percentile(picks, p); }, std::move(rounds)};
   }
   if (statistic.kind != Kind::kRate) return std::nullopt;
   auto whole = std::make_shared<std::vector<metrics::SeriesPoint>>();
   for (const metrics::SeriesPoint& point : run.series) {
-    if (metrics::whole_second(run, point.second)) whole->push_back(point);
+    if (keep(point.second)) whole->push_back(point);
   }
   if (whole->empty()) return std::nullopt;
   const std::size_t n = whole->size();
   if (key == "throughput") {
-    return stats::RunIntervals{n, [whole](auto picks) -> std::optional<double> {
+    return stats::RunIntervals{n,
+                               [whole](auto picks) -> std::optional<double> {
                                  const auto& series = *whole;
                                  double completed = 0;
                                  for (const std::size_t i : picks) completed += series[i].completed;
                                  return completed / static_cast<double>(picks.size());
-                               }};
+                               },
+                               std::move(rounds)};
   }
   if (key == "error_rate") {
-    return stats::RunIntervals{n, [whole](auto picks) -> std::optional<double> {
+    return stats::RunIntervals{n,
+                               [whole](auto picks) -> std::optional<double> {
                                  const auto& series = *whole;
                                  double failed = 0, attempted = 0;
                                  for (const std::size_t i : picks) {
@@ -103,7 +120,8 @@ std::optional<stats::RunIntervals> interval_data(const Statistic& statistic, con
                                  }
                                  if (attempted == 0) return std::nullopt;
                                  return failed / attempted;
-                               }};
+                               },
+                               std::move(rounds)};
   }
   return std::nullopt;
 }
@@ -177,11 +195,23 @@ std::vector<Change> compare_runs(const metrics::RunResult& baseline,
           } else {
             const auto a = interval_data(statistic, key, baseline);
             const auto b = interval_data(statistic, key, current);
-            if (a && b) c.interval = stats::change_interval(*a, *b, bootstrap);
-            const stats::Judgement j =
-                c.interval ? stats::judge(*c.change, *c.interval, c.direction, max_regression)
-                           : judge_figures(*c.change, c.direction, max_regression);
-            if (!c.interval) {
+            // The two sides of an A/B run pair round by round; other runs get the bootstrap.
+            const bool paired = !baseline.round_starts.empty() &&
+                                baseline.round_starts.size() == current.round_starts.size();
+            if (a && b) {
+              c.interval = paired ? stats::paired_change_interval(*a, *b, bootstrap.confidence)
+                                  : stats::change_interval(*a, *b, bootstrap);
+            }
+            stats::Judgement j;
+            if (c.interval) {
+              j = stats::judge(*c.change, *c.interval, c.direction, max_regression);
+            } else if (a && b && paired) {
+              // Too few rounds to be sure of anything: the figures alone are what A/B replaces.
+              j = {stats::Verdict::kInconclusive, std::nullopt};
+              c.note = fmt::format("fewer than {} paired rounds with samples: more rounds decide",
+                                   stats::min_pairs(bootstrap.confidence));
+            } else {
+              j = judge_figures(*c.change, c.direction, max_regression);
               c.note = a && b ? fmt::format("fewer than {} seconds: judged on the figures alone",
                                             bootstrap.min_intervals)
                               : "no per-second data: judged on the figures alone";

@@ -121,6 +121,30 @@ void parse_capacity(const Node& node, load::LoadProfile& lp) {
   lp.plan = load::StagePlan::constant(c.start_rate, c.step_duration);
 }
 
+BenchmarkPlan parse_benchmark(const Node& node) {
+  node.expect_object("a benchmark's settings (repetitions, min_time, ...)");
+  node.only_keys({"repetitions", "min_time", "random_interleaving", "filter", "cpu"});
+  BenchmarkPlan b;
+  if (node.has("repetitions")) {
+    b.repetitions = static_cast<std::uint32_t>(
+        node.child("repetitions").whole_number("a number of repetitions", 1000));
+    // Fewer than 8 cannot make a 99% verdict in A/B (stats::min_pairs) nor a bootstrap (5).
+    if (b.repetitions < 8)
+      node.child("repetitions")
+          .fail(fmt::format("expected at least 8 repetitions (what a verdict rests on), got {}",
+                            b.repetitions));
+  }
+  if (node.has("min_time")) {
+    b.min_time = node.child("min_time").duration("a duration like \"50ms\"");
+    if (b.min_time.count() <= 0) node.child("min_time").fail("expected a duration above zero");
+  }
+  b.random_interleaving = node.bool_or("random_interleaving", b.random_interleaving);
+  if (node.has("filter")) b.filter = node.child("filter").string("a benchmark name pattern");
+  if (node.has("cpu"))
+    b.cpu = static_cast<int>(node.child("cpu").whole_number("a CPU number", 4095));
+  return b;
+}
+
 void parse_load(const Node& node, ScenarioConfig& sc) {
   node.expect_object("a load (executor, users or rate, duration, ...)");
   node.only_keys(
@@ -466,7 +490,7 @@ ThresholdTable parse_document(const Node& root, const std::string& file,
   table.profile = profile;
   table.suite = root.child("suite").string("the suite's name (a string)");
   Tier gate = Tier::kAcceptable;
-  std::uint32_t ab_rounds = kDefaultAbRounds;
+  std::optional<std::uint32_t> ab_rounds;
   std::optional<BaselineRule> table_baseline;
   if (root.has("baseline")) table_baseline = parse_baseline(root.child("baseline"), file);
   if (root.has("profiles")) {
@@ -501,7 +525,8 @@ ThresholdTable parse_document(const Node& root, const std::string& file,
   for (const auto& [name, _] : scenarios.value().items()) {
     const Node s = scenarios.child(name);
     s.expect_object("a scenario");
-    s.only_keys({"description", "load", "thresholds", "min_samples", "workload", "baseline"});
+    s.only_keys(
+        {"description", "load", "benchmark", "thresholds", "min_samples", "workload", "baseline"});
     ScenarioConfig sc;
     sc.suite = table.suite;
     sc.name = name;
@@ -509,16 +534,24 @@ ThresholdTable parse_document(const Node& root, const std::string& file,
     sc.gate = gate;
     sc.ab_rounds = ab_rounds;
     sc.file = file;
-    if (!s.has("load")) s.fail("expected \"load\" with one entry per profile");
-    const Node loads = s.child("load");
-    loads.expect_object("a load per profile");
+    if (s.has("load") == s.has("benchmark"))
+      s.fail(
+          "expected \"load\" (a load test) or \"benchmark\" (a Google Benchmark program), "
+          "with one entry per profile");
+    const bool benchmark = s.has("benchmark");
+    const Node loads = s.child(benchmark ? "benchmark" : "load");
+    loads.expect_object(benchmark ? "benchmark settings per profile" : "a load per profile");
     if (!loads.has(profile)) {
       std::string have;
       for (const auto& [p, __] : loads.value().items()) have += (have.empty() ? "" : ", ") + p;
-      loads.fail(
-          fmt::format("missing load for profile '{}' (this scenario has: {})", profile, have));
+      loads.fail(fmt::format("missing {} for profile '{}' (this scenario has: {})",
+                             benchmark ? "benchmark settings" : "load", profile, have));
     }
-    parse_load(loads.child(profile), sc);
+    if (benchmark) {
+      sc.benchmark = parse_benchmark(loads.child(profile));
+    } else {
+      parse_load(loads.child(profile), sc);
+    }
     sc.load_json = loads.child(profile).value();
     if (!s.has("thresholds")) s.fail("expected \"thresholds\"");
     parse_rules(s.child("thresholds"), sc);

@@ -35,6 +35,18 @@ constexpr std::array kCatalog{
                "LLM: usage.completion_tokens_details.reasoning_tokens, per request that has it"},
     MetricInfo{"output_tokens_per_s", H, Unit::kRate, kLeast, 1e-3,
                "LLM: output tokens / e2e, per request"},
+    MetricInfo{"real_time", H, Unit::kDuration, kMost, 1e-3,
+               "Google Benchmark: wall time per iteration of one repetition (its real_time), "
+               "one sample per repetition, recorded in picoseconds"},
+    MetricInfo{"cpu_time", H, Unit::kDuration, kMost, 1e-3,
+               "Google Benchmark: CPU time per iteration of one repetition (its cpu_time), one "
+               "sample per repetition, recorded in picoseconds"},
+    MetricInfo{"items_per_second", H, Unit::kRate, kLeast, 1e-3,
+               "Google Benchmark: the items_per_second counter of one repetition, one sample per "
+               "repetition"},
+    MetricInfo{"bytes_per_second", H, Unit::kRate, kLeast, 1e-3,
+               "Google Benchmark: the bytes_per_second counter of one repetition, one sample per "
+               "repetition"},
     MetricInfo{"item_latency", H, Unit::kDuration, kMost, 1,
                "batch endpoints: a batch's latency / the items in it, one sample per batch"},
     MetricInfo{"ws_connect", H, Unit::kDuration, kMost, 1,

@@ -175,6 +175,7 @@ RunResult merge_rounds(const std::vector<RunResult>& rounds) {
   std::int64_t offset = 0;  // where this round's second 0 lands in the merged run
   for (const RunResult& r : rounds) {
     if (r.capacity) throw std::invalid_argument("a capacity search does not run in rounds");
+    m.round_starts.push_back(offset);
     m.ended_at_ms = std::max(m.ended_at_ms, r.ended_at_ms);
     m.duration_s += r.duration_s;
     add_counts(m, r);

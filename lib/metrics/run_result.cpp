@@ -121,6 +121,8 @@ nlohmann::json RunResult::to_json() const {
                        {"search_s", capacity->search_s},
                        {"steps", std::move(steps)}};
   }
+  if (!round_starts.empty()) out["round_starts"] = round_starts;
+  if (interval_unit == IntervalUnit::kRepetition) out["interval_unit"] = "repetition";
   if (ab) {
     out["ab"] = {{"baseline_target", ab->baseline_target},
                  {"order", ab->order},
@@ -206,6 +208,22 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
           }
           seconds.push_back(std::move(h));
         }
+      }
+    }
+    if (j.contains("interval_unit")) {
+      const auto& unit = j.at("interval_unit");
+      if (unit == "repetition")
+        r.interval_unit = IntervalUnit::kRepetition;
+      else if (unit != "second")
+        throw std::invalid_argument("interval_unit: expected \"second\" or \"repetition\"");
+    }
+    if (j.contains("round_starts")) {
+      const auto& starts = j.at("round_starts");
+      if (!starts.is_array()) throw std::invalid_argument("round_starts: expected an array");
+      for (const auto& s : starts) {
+        r.round_starts.push_back(core::whole_number<std::int64_t>(s, "round_starts"));
+        if (r.round_starts.size() > 1 && r.round_starts.back() < r.round_starts.end()[-2])
+          throw std::invalid_argument("round_starts: expected seconds in ascending order");
       }
     }
     for (const auto& t : j.at("thresholds")) {

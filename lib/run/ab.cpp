@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "perfgate/config/baseline.hpp"
@@ -30,6 +31,20 @@ std::string order_text(const std::vector<Side>& order) {
   return text;
 }
 
+std::uint32_t default_ab_rounds(std::chrono::nanoseconds side_duration) {
+  using std::chrono::milliseconds;
+  const auto side_ms = std::chrono::duration_cast<milliseconds>(side_duration).count();
+  if (side_ms <= 0) return 2 * kAbPairsWanted;  // planned by iterations
+  if (side_ms < 1000 * static_cast<std::int64_t>(kAbPairsWanted)) {
+    return 2 * static_cast<std::uint32_t>(std::max<std::int64_t>(1, side_ms / 1000));
+  }
+  // Rounds of whole seconds where the duration allows: a round's part-second is not compared.
+  for (std::uint32_t per_side = kAbPairsWanted; per_side <= 2 * kAbPairsWanted; ++per_side) {
+    if (side_ms % (1000 * per_side) == 0) return 2 * per_side;
+  }
+  return 2 * 10;
+}
+
 namespace {
 
 // One side's rounds: their results, and what its workloads declared (for shares derived again).
@@ -53,15 +68,26 @@ ScenarioOutcome run_ab_scenario(const AbSides& sides, const ScenarioRun& how) {
   if (auto refused = detail::refuse_unmatched(*sides.make(Side::kCandidate), how, out))
     return std::move(*refused);
 
-  const std::vector<Side> order = ab_order(sc.ab_rounds);
+  const std::vector<Side> order =
+      ab_order(sc.ab_rounds.value_or(default_ab_rounds(profile.plan.total())));
   load::LoadProfile round = profile;
   const double scale = 2.0 / static_cast<double>(order.size());
   round.plan = profile.plan.scaled(scale);
   if (profile.iterations)
     round.iterations = std::max<std::uint64_t>(1, *profile.iterations * 2 / order.size());
   const double round_s = std::chrono::duration<double>(round.plan.total()).count();
-  out << fmt::format("perfgate: A/B against {}: {} rounds of {:.1f} s, {}\n", sides.baseline_target,
-                     order.size(), round_s, order_text(order));
+  out << fmt::format(
+      "perfgate: A/B against {}: a warm-up round per side, then {} rounds of {:.1f} s, {}\n",
+      sides.baseline_target, order.size(), round_s, order_text(order));
+
+  for (const Side side : {Side::kCandidate, Side::kBaseline}) {
+    MeasureOptions options = detail::measure_options(how);
+    options.label =
+        fmt::format("{} warm-up {}", options.label, side == Side::kBaseline ? "A" : "B");
+    if (side == Side::kBaseline) options.target_pid = sides.baseline_pid;
+    const std::unique_ptr<load::Workload> workload = sides.make(side);
+    measure(*workload, round, options);  // not kept
+  }
 
   SideRounds baseline, candidate;
   for (std::size_t i = 0; i < order.size(); ++i) {
@@ -99,6 +125,7 @@ ScenarioOutcome run_ab_scenario(const AbSides& sides, const ScenarioRun& how) {
                            {.confidence = rule.confidence}),
       rule.max_regression, "A/B: " + sides.baseline_target, r);
   r.context["baseline"]["ab_rounds"] = order.size();
+  r.context["baseline"]["ab_warmup"] = "a round per side, not measured";
   a.thresholds.clear();  // not judged: the table's verdicts are the candidate's
   a.judged = false;
   a.passed = false;

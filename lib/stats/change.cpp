@@ -33,7 +33,83 @@ std::optional<ChangeInterval> change_interval(const RunIntervals& baseline,
     const double pos = q * static_cast<double>(ratios.size() - 1);
     return ratios[static_cast<std::size_t>(std::lround(pos))];
   };
-  return ChangeInterval{at(tail), at(1 - tail), options.confidence, baseline.count, current.count};
+  return ChangeInterval{at(tail),       at(1 - tail),  options.confidence,
+                        baseline.count, current.count, 0};
+}
+
+namespace {
+
+// The intervals of each round, by round index.
+std::vector<std::vector<std::size_t>> intervals_by_round(const RunIntervals& run) {
+  std::vector<std::vector<std::size_t>> out;
+  for (std::size_t i = 0; i < run.rounds.size() && i < run.count; ++i) {
+    if (run.rounds[i] >= out.size()) out.resize(run.rounds[i] + 1);
+    out[run.rounds[i]].push_back(i);
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+// P(T <= c) for Wilcoxon's signed-rank statistic T of n pairs under "no change" (each rank's
+// sign a fair coin), for c = 0 .. n(n+1)/2: counts of the rank subsets with each sum, over 2^n.
+std::vector<double> signed_rank_cdf(std::size_t n) {
+  const std::size_t max_sum = n * (n + 1) / 2;
+  std::vector<double> ways(max_sum + 1, 0.0);
+  ways[0] = 1;
+  for (std::size_t rank = 1; rank <= n; ++rank) {
+    for (std::size_t sum = max_sum; sum >= rank; --sum) ways[sum] += ways[sum - rank];
+  }
+  std::vector<double> cdf(max_sum + 1);
+  double seen = 0;
+  const double all = std::ldexp(1.0, static_cast<int>(n));
+  for (std::size_t c = 0; c <= max_sum; ++c) cdf[c] = (seen += ways[c]) / all;
+  return cdf;
+}
+
+}  // namespace
+
+std::size_t min_pairs(double confidence) {
+  std::size_t n = 1;
+  while (n < 60 && std::ldexp(1.0, -static_cast<int>(n)) > (1 - confidence) / 2) ++n;
+  return n;
+}
+
+std::optional<ChangeInterval> paired_change_interval(const RunIntervals& baseline,
+                                                     const RunIntervals& current,
+                                                     double confidence) {
+  const auto before = intervals_by_round(baseline);
+  const auto after = intervals_by_round(current);
+  if (before.empty() || before.size() != after.size()) return std::nullopt;
+  std::vector<double> logs;
+  for (std::size_t k = 0; k < before.size(); ++k) {
+    if (before[k].empty() || after[k].empty()) continue;
+    const std::optional<double> a = baseline.statistic(before[k]);
+    const std::optional<double> b = current.statistic(after[k]);
+    if (!a || !b || *a <= 0 || *b <= 0) continue;
+    logs.push_back(std::log(*b / *a));
+  }
+  const std::size_t n = logs.size();
+  if (n < min_pairs(confidence)) return std::nullopt;
+  // The largest c with P(T <= c) <= (1 - confidence) / 2: the interval runs from the (c+1)-th
+  // smallest to the (c+1)-th largest of the n(n+1)/2 Walsh averages (d_i + d_j) / 2, i <= j.
+  const std::vector<double> cdf = signed_rank_cdf(n);
+  std::size_t c = 0;
+  while (c + 1 < cdf.size() && cdf[c + 1] <= (1 - confidence) / 2) ++c;
+  std::vector<double> walsh;
+  walsh.reserve(n * (n + 1) / 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i; j < n; ++j) walsh.push_back((logs[i] + logs[j]) / 2);
+  }
+  std::sort(walsh.begin(), walsh.end());
+  return ChangeInterval{.low = std::exp(walsh[c]) - 1,
+                        .high = std::exp(walsh[walsh.size() - 1 - c]) - 1,
+                        .confidence = confidence,
+                        .baseline_intervals = baseline.count,
+                        .current_intervals = current.count,
+                        .pairs = n};
 }
 
 void WeightedIntervals::add(const std::vector<std::pair<double, std::uint64_t>>& values) {

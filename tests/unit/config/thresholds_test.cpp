@@ -36,6 +36,26 @@ const char* kGoodTable = R"j({
   }
 })j";
 
+TEST(ThresholdTableTest, ABenchmarkScenarioReadsItsProfilesSettings) {
+  const ThresholdTable t = parse_table(
+      R"j({"suite": "demo", "scenarios": {"micro": {
+          "benchmark": {"ci": {"repetitions": 12, "min_time": "20ms", "random_interleaving": false,
+                               "filter": "BM_Parse", "cpu": 1},
+                        "nightly": {"repetitions": 50}},
+          "thresholds": {"real_time{benchmark:BM_Parse}": {"p(50)": {"acceptable": "40ns"}},
+                         "items_per_second{benchmark:BM_Parse}": {"p(50)": {"acceptable": "1000/s"}}},
+          "min_samples": 12}}})j",
+      "t.json", "ci");
+  const ScenarioConfig& sc = t.scenario("micro");
+  ASSERT_TRUE(sc.benchmark);
+  EXPECT_EQ(sc.benchmark->repetitions, 12u);
+  EXPECT_EQ(sc.benchmark->min_time, std::chrono::milliseconds(20));
+  EXPECT_FALSE(sc.benchmark->random_interleaving);
+  EXPECT_EQ(sc.benchmark->filter, "BM_Parse");
+  EXPECT_EQ(sc.benchmark->cpu, 1);
+  ASSERT_EQ(sc.rules.size(), 2u);
+}
+
 TEST(ThresholdTableTest, ParsesLoadsRulesAndProfiles) {
   const ThresholdTable t = parse_table(kGoodTable, "demo.json", "ci");
   const ScenarioConfig& s = t.scenario("steady");
@@ -116,6 +136,24 @@ INSTANTIATE_TEST_SUITE_P(
             "t.json: /scenarios/s/thresholds/latency/p(95)/acceptable/ci: expected a duration like "
             "\"300ms\": invalid duration 'fast': expected a number followed by ns, us, "
             "ms, s, m or h (e.g. 250ms)"},
+        // A benchmark scenario: its settings in place of a load, not beside one.
+        Malformed{"LoadAndBenchmark",
+                  table_with(kRule, R"j({ "ci": { "executor": "closed_loop", "users": 5,
+                      "duration": "10s" } }, "benchmark": { "ci": { "repetitions": 20 } })j"),
+                  "t.json: /scenarios/s: expected \"load\" (a load test) or \"benchmark\" (a "
+                  "Google Benchmark program), with one entry per profile"},
+        Malformed{"TooFewRepetitions",
+                  R"j({"suite": "demo", "scenarios": {"s": {"benchmark": {"ci":
+                      {"repetitions": 5}}, "thresholds": {"real_time{benchmark:BM_X}":
+                      {"p(50)": {"acceptable": "10ns"}}}}}})j",
+                  "t.json: /scenarios/s/benchmark/ci/repetitions: expected at least 8 repetitions "
+                  "(what a verdict rests on), got 5"},
+        Malformed{"UnknownBenchmarkSetting",
+                  R"j({"suite": "demo", "scenarios": {"s": {"benchmark": {"ci":
+                      {"repetition": 20}}, "thresholds": {"real_time{benchmark:BM_X}":
+                      {"p(50)": {"acceptable": "10ns"}}}}}})j",
+                  "t.json: /scenarios/s/benchmark/ci/repetition: unknown key 'repetition' "
+                  "(expected one of: repetitions, min_time, random_interleaving, filter, cpu)"},
         // ABBA order needs pairs of rounds.
         Malformed{"OddAbRounds",
                   R"j({"suite": "demo", "profiles": {"ci": {"ab_rounds": 3}}, "scenarios": {"s":
@@ -352,7 +390,8 @@ TEST(ThresholdTableTest, AbRoundsComeFromTheActiveProfile) {
            "nightly": {"executor": "closed_loop", "users": 5, "duration": "10s"}},
           "thresholds": {"latency": {"p(95)": {"acceptable": "300ms"}}}}}})j";
   EXPECT_EQ(parse_table(text, "t.json", "nightly").scenario("s").ab_rounds, 4u);
-  EXPECT_EQ(parse_table(text, "t.json", "ci").scenario("s").ab_rounds, kDefaultAbRounds);
+  EXPECT_FALSE(
+      parse_table(text, "t.json", "ci").scenario("s").ab_rounds);  // run::default_ab_rounds
 }
 
 TEST(ThresholdTableTest, ALimitMayDifferByProfile) {

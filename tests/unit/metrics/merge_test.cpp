@@ -157,6 +157,9 @@ TEST(MergeRounds, WholeSecondsFollowEachOtherWithoutTheRoundsPartSeconds) {
   EXPECT_DOUBLE_EQ(m.duration_s, 6.6);
   EXPECT_EQ(m.attempted, 9u);
   EXPECT_EQ(m.context["rounds"], 3);
+  EXPECT_EQ(m.round_starts,
+            (std::vector<std::int64_t>{0, 2, 4}));  // where each round's seconds are
+  EXPECT_EQ(RunResult::from_json(m.to_json()).round_starts, m.round_starts);
 }
 
 TEST(MergeRounds, RatesAddBothPartsAndALevelIsTheHighestRoundsPeak) {

@@ -59,6 +59,18 @@ TEST(AbOrderTest, AlternatesPairsSoThatDriftFallsOnBothSides) {
   EXPECT_EQ(order_text(ab_order(6)), "ABBAAB");
 }
 
+TEST(AbOrderTest, DefaultRoundsAreEnoughPairsOfWholeSeconds) {
+  EXPECT_EQ(default_ab_rounds(20s), 20u);  // 10 a side, 2 s each
+  EXPECT_EQ(default_ab_rounds(16s), 16u);  // 8 of 2 s
+  EXPECT_EQ(default_ab_rounds(15s), 30u);  // 15 of 1 s
+  EXPECT_EQ(default_ab_rounds(8s), 16u);
+  EXPECT_EQ(default_ab_rounds(25s), 20u);  // no whole-second split: 10 of 2.5 s
+  EXPECT_EQ(default_ab_rounds(5min), 20u);
+  EXPECT_EQ(default_ab_rounds(5s), 10u);  // too short for 8 pairs: rounds of 1 s
+  EXPECT_EQ(default_ab_rounds(500ms), 2u);
+  EXPECT_EQ(default_ab_rounds(0s), 16u);  // planned by iterations
+}
+
 TEST(AbRunTest, EachSideRunsHalfTheRoundsAndACandidateTwiceAsSlowRegresses) {
   const config::ThresholdTable t = table(kClosedLoop);
   std::vector<Side> built;
@@ -73,9 +85,11 @@ TEST(AbRunTest, EachSideRunsHalfTheRoundsAndACandidateTwiceAsSlowRegresses) {
   const ScenarioOutcome out = run_ab_scenario(sides, how);
   const metrics::RunResult& r = out.result;
 
-  // One workload for the check before any load, then one per round, in ABBA order.
-  EXPECT_EQ(built, (std::vector<Side>{Side::kCandidate, Side::kBaseline, Side::kCandidate,
-                                      Side::kCandidate, Side::kBaseline}));
+  // One workload for the check before any load, one per warm-up round (B, then A), then one per
+  // round, in ABBA order.
+  EXPECT_EQ(built,
+            (std::vector<Side>{Side::kCandidate, Side::kCandidate, Side::kBaseline, Side::kBaseline,
+                               Side::kCandidate, Side::kCandidate, Side::kBaseline}));
   ASSERT_TRUE(r.ab.has_value());
   EXPECT_EQ(r.ab->order, "ABBA");
   EXPECT_DOUBLE_EQ(r.ab->round_s, 0.4);  // 800 ms in all per side: two rounds of 400 ms
@@ -87,6 +101,8 @@ TEST(AbRunTest, EachSideRunsHalfTheRoundsAndACandidateTwiceAsSlowRegresses) {
   EXPECT_NEAR(a.duration_s, 0.8, 0.1);
   EXPECT_NEAR(r.duration_s, 0.8, 0.1);
   EXPECT_EQ(r.context["rounds"], 2);
+  EXPECT_EQ(r.round_starts.size(), 2u);  // what the comparison pairs
+  EXPECT_EQ(a.round_starts.size(), 2u);
   // 4 users, 2 ms a turn (timers may be late, never early): about 1,600 operations in 800 ms.
   EXPECT_GT(a.attempted, r.attempted);
   EXPECT_GE(a.histograms.at("latency").percentile(50), 2'000'000);

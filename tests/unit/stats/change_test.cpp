@@ -101,6 +101,93 @@ TEST(ChangeIntervalTest, ABaselineOfZeroGivesNoInterval) {
   EXPECT_FALSE(change_interval(zero, one));
 }
 
+// An A/B side: round k's seconds at `levels[k]` times the median, 2 seconds a round, latencies
+// within a second spread by 10%. Returns the intervals and the round each belongs to.
+struct Rounds {
+  WeightedIntervals seconds;
+  std::vector<std::size_t> round_of;
+  RunIntervals p95() const {
+    return {seconds.size(),
+            [this](std::span<const std::size_t> picks) { return seconds.percentile(picks, 95); },
+            round_of};
+  }
+};
+Rounds side(const std::vector<double>& levels, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::lognormal_distribution<double> within(0, 0.10);
+  Rounds r;
+  for (std::size_t k = 0; k < levels.size(); ++k) {
+    for (int s = 0; s < 2; ++s) {
+      std::vector<std::pair<double, std::uint64_t>> values;
+      for (int i = 0; i < 500; ++i) values.emplace_back(levels[k] * within(rng), 1);
+      r.seconds.add(std::move(values));
+      r.round_of.push_back(k);
+    }
+  }
+  return r;
+}
+
+// The machine's speed moving from round to round by up to 2x moves both sides of a pair alike:
+// the pairs see the 10% through it, where seconds pooled across rounds cannot.
+TEST(PairedChangeIntervalTest, DriftSharedByAPairCancels) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> drift(0, 0.3);
+  std::vector<double> a_levels, b_levels;
+  for (int k = 0; k < 10; ++k) {
+    const double d = drift(rng);
+    a_levels.push_back(d);
+    b_levels.push_back(d * 1.10);
+  }
+  const Rounds a = side(a_levels, 1), b = side(b_levels, 2);
+  const auto paired = paired_change_interval(a.p95(), b.p95());
+  ASSERT_TRUE(paired);
+  EXPECT_EQ(paired->pairs, 10u);
+  EXPECT_GT(paired->low, 0.05);
+  EXPECT_LT(paired->high, 0.15);
+  EXPECT_EQ(judge(0.10, *paired, Direction::kAtMost, 0.05).verdict, Verdict::kRegressed);
+  const auto pooled = change_interval(a.p95(), b.p95());
+  ASSERT_TRUE(pooled);
+  EXPECT_GT(pooled->high - pooled->low, 3 * (paired->high - paired->low));
+}
+
+// Identical sides but for one slow round of the candidate (a scheduler hiccup): the pooled p95
+// moves past the allowance, but one pair in ten is not a sure change.
+TEST(PairedChangeIntervalTest, OneSlowRoundIsNotARegression) {
+  std::vector<double> levels(10, 1.0), hiccup(10, 1.0);
+  hiccup[3] = 1.6;
+  const Rounds a = side(levels, 1), b = side(hiccup, 2);
+  std::vector<std::size_t> all(a.seconds.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const double change = *b.p95().statistic(all) / *a.p95().statistic(all) - 1;
+  ASSERT_GT(change, 0.05) << "the slow round must move the pooled p95 past the allowance";
+  const auto paired = paired_change_interval(a.p95(), b.p95());
+  ASSERT_TRUE(paired);
+  EXPECT_LT(paired->low, 0);
+  EXPECT_EQ(judge(change, *paired, Direction::kAtMost, 0.05).verdict, Verdict::kInconclusive);
+}
+
+TEST(PairedChangeIntervalTest, NeedsRoundsOnBothSidesAlike) {
+  const std::vector<double> ten(10, 1.0), nine(9, 1.0);
+  const Rounds a = side(ten, 1), b = side(ten, 2), c = side(nine, 3);
+  EXPECT_TRUE(paired_change_interval(a.p95(), b.p95()));
+  EXPECT_FALSE(paired_change_interval(a.p95(), c.p95()));  // 10 rounds against 9
+  const auto plain = p95_of(a.seconds);                    // no rounds
+  EXPECT_FALSE(paired_change_interval(plain, b.p95()));
+}
+
+// The signed-rank interval's exact coverage: 8 pairs is the fewest that can be 99% sure (two
+// ways in 2^8 that every pair points one way by chance), 6 for 95%.
+TEST(PairedChangeIntervalTest, FewerPairsThanTheConfidenceNeedsGiveNoInterval) {
+  EXPECT_EQ(min_pairs(0.99), 8u);
+  EXPECT_EQ(min_pairs(0.95), 6u);
+  const std::vector<double> seven(7, 1.0), eight(8, 1.0);
+  EXPECT_FALSE(paired_change_interval(side(seven, 1).p95(), side(seven, 2).p95()));
+  const auto at_eight = paired_change_interval(side(eight, 1).p95(), side(eight, 2).p95());
+  ASSERT_TRUE(at_eight);
+  EXPECT_EQ(at_eight->pairs, 8u);
+  EXPECT_TRUE(paired_change_interval(side(seven, 1).p95(), side(seven, 2).p95(), 0.95));
+}
+
 TEST(VerdictTest, EachVerdictFromItsInterval) {
   const auto v = [](double change, double lo, double hi, Direction d = Direction::kAtMost) {
     return judge(change, {lo, hi, 0.99, 10, 10}, d, 0.10).verdict;

@@ -61,9 +61,16 @@ struct BaselineRule {
   double confidence = 0.99;
 };
 
-// Rounds of an A/B run when the table's profile does not say (`"profiles": {"ci":
-// {"ab_rounds": 8}}`): ABBAABBA, each an eighth of the scenario's planned duration.
-inline constexpr std::uint32_t kDefaultAbRounds = 8;
+// How a Google Benchmark program runs for a benchmark scenario (`"benchmark": {"ci": {...}}` in
+// place of `"load"`; bench/google_benchmark.hpp runs it). Its figures are per repetition, so
+// `repetitions` is what every statistic rests on: the scenario's min_samples.
+struct BenchmarkPlan {
+  std::uint32_t repetitions = 20;  // --benchmark_repetitions; A/B: rounds a side
+  std::chrono::nanoseconds min_time = std::chrono::milliseconds(50);  // --benchmark_min_time
+  bool random_interleaving = true;  // --benchmark_enable_random_interleaving
+  std::string filter;               // --benchmark_filter; "" runs every benchmark
+  std::optional<int> cpu;           // pin the program to this CPU (taskset -c), when set
+};
 
 struct ScenarioConfig {
   std::string suite;
@@ -77,8 +84,11 @@ struct ScenarioConfig {
   std::uint64_t min_samples = 0;
   Tier gate = Tier::kAcceptable;
   // An A/B run (run/ab.hpp) alternates this many rounds, half against each side, in ABBA order;
-  // together they take the load's planned duration. Even, 2 to 100; the profile's `ab_rounds`.
-  std::uint32_t ab_rounds = kDefaultAbRounds;
+  // together they take the load's planned duration. Even, 2 to 100; the profile's `ab_rounds`
+  // (`"profiles": {"ci": {"ab_rounds": 20}}`). Unset: run::default_ab_rounds.
+  std::optional<std::uint32_t> ab_rounds;
+  // Set for a benchmark scenario: a Google Benchmark program's figures, not a load (`load` unused).
+  std::optional<BenchmarkPlan> benchmark;
   nlohmann::json load_json;  // the load as written, for the results' context
   // What the scenario's driver sends (model, prompts, ...): free-form here, parsed and checked by
   // the driver through parse_workload().

@@ -47,7 +47,8 @@ RunResult merge_shards(const std::vector<RunResult>& shards,
 // out: see whole_second); counts, errors and both parts of every rate add (events over the sum of
 // the rounds' steady seconds); a level held at once (Merge::kSumOfPeaks) is the highest of the
 // rounds' peaks; a figure a driver rebuilds from its context (Merge::kRebuilt) merges as samples,
-// each round's being whole. The context is the first round's, with "rounds": the count. Throws
+// each round's being whole. The context is the first round's, with "rounds": the count, and
+// `round_starts` says where each round's seconds begin. Throws
 // std::invalid_argument for no rounds, rounds of different scenarios or profiles, or a round that
 // holds a capacity search.
 RunResult merge_rounds(const std::vector<RunResult>& rounds);

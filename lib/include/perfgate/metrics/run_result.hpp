@@ -83,6 +83,12 @@ struct ShardInfo {
   int count = 1;
 };
 
+// What one entry of RunResult::intervals (and of `series`) covers.
+enum class IntervalUnit {
+  kSecond,      // a second of a load run
+  kRepetition,  // a repetition of a Google Benchmark benchmark (A/B: one round)
+};
+
 struct RunResult {
   std::string suite;
   std::string scenario;
@@ -113,6 +119,13 @@ struct RunResult {
   // Every histogram's samples per second, by metric key (what a comparison's confidence interval
   // rests on); absent in files written before they were kept.
   std::map<std::string, std::vector<IntervalHistogram>> intervals;
+  // Seconds for a load run; repetitions for a benchmark run (IntervalHistogram::second is then
+  // the repetition's index).
+  IntervalUnit interval_unit = IntervalUnit::kSecond;
+  // When the run is rounds merged (an A/B side): the second each round starts at, ascending, so a
+  // comparison can pair round k with the other side's round k (a round shorter than a second
+  // starts where the next does, and holds none). Empty for one continuous run.
+  std::vector<std::int64_t> round_starts;
   std::vector<ThresholdOutcome> thresholds;
   // A capacity search's curve; its figures (histograms, rates) are those of the highest rate
   // that held, and rates["capacity"] is that rate.
@@ -134,7 +147,9 @@ struct RunResult {
 // True when second `second` of `run` (counted from its start, as `intervals` and `series` count)
 // lies wholly inside the run: a full second's figures, not the part-second a run ends in, whose
 // few samples would read as a collapse of throughput or a shift of latency.
+// A repetition is always whole.
 inline bool whole_second(const RunResult& run, std::int64_t second) {
+  if (run.interval_unit == IntervalUnit::kRepetition) return true;
   return static_cast<double>(second + 1) <= run.duration_s + 1e-6;
 }
 

@@ -3,9 +3,16 @@
 // Two runs of one build on one machine, minutes apart, differ by more than the regressions worth
 // gating (docs/GATE.md measures it): the machine drifts. An A/B run measures the baseline target
 // (A, main's build) and the candidate (B, the pull request's) in one job, in alternating rounds:
-// the scenario's planned load is run `ab_rounds` times (the table profile's; 8 by default), each
-// round the plan scaled to 2/rounds of its length, in ABBA order (ABBAABBA), so that each side
-// gets the planned duration in all and a drift of the machine falls on both sides alike.
+// the scenario's planned load is run `ab_rounds` times (the table profile's, else
+// default_ab_rounds: 8 to 16 rounds a side), each round the plan scaled to 2/rounds of
+// its length, in ABBA order (ABBAABBA...), so that each side gets the planned duration in all and
+// a drift of the machine falls on both sides alike. One unmeasured round per side (B then A)
+// comes first: a service's first seconds (cold caches, connection pools, page faults) are not
+// its steady state, and in ABBA order they would all fall on A.
+//
+// Rounds, not seconds, are the unit of the verdict: round k of A ran next to round k of B, and
+// config::compare_runs pairs them (stats::paired_change_interval). More rounds make the interval
+// surer; shorter rounds lose more of each to its part-second and its start.
 //
 // Each side's rounds merge into one run (metrics::merge_rounds). The candidate's is the result:
 // judged by the table's absolute rules, and by its change from the baseline side's through
@@ -19,6 +26,8 @@
 //   metrics::RunResult r = run::run_ab_scenario(sides, how).result;
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +48,16 @@ std::vector<Side> ab_order(std::uint32_t rounds);
 
 // "ABBAABBA": an order as text (A the baseline, B the candidate).
 std::string order_text(const std::vector<Side>& order);
+
+// Rounds for an A/B run whose table does not set `ab_rounds`, from the planned duration of one
+// side. The verdict needs stats::min_pairs(0.99) = 8 pairs of rounds, and a round's part-second
+// is not compared, so: the fewest rounds a side (8 to 16) that are a whole number of seconds
+// each; 10 a side when none is; rounds of 1 s when the side is shorter than 8 s (too few to be
+// sure: its A/B verdicts are inconclusive, and a longer load or a table's `ab_rounds` decides).
+// 20 s a side: 20 rounds of 2 s; 15 s: 30 of 1 s; 25 s: 20 of 2.5 s. A load planned by
+// iterations: 16.
+inline constexpr std::uint32_t kAbPairsWanted = 8;
+std::uint32_t default_ab_rounds(std::chrono::nanoseconds side_duration);
 
 struct AbSides {
   // Builds the workload that sends a side's load: called for every round, so nothing a workload
