@@ -5,9 +5,13 @@
 //   SSE parsing (bytes/s of a realistic chat-completions stream), HTTP response handling (per
 //   response: parse status, headers and body as the client does) and threshold evaluation (per
 //   run, over a real suite's table).
-// scripts/bench runs this with --benchmark_out=... and puts the figures in its summary table.
+// Gated in `ctest -L performance` by thresholds/hot_path.json (perfgate_add_benchmark: `perfgate
+// benchmark` runs it with the table's repetitions and judges each repetition's figures);
+// scripts/bench runs it with --benchmark_out=... and puts the figures in its summary table.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -118,13 +122,30 @@ constexpr std::string_view kNginxResponse =
     "\r\n"
     "hello, perfgate\n";
 
+// A test-only switch: PERFGATE_TEST_SLOWER=20 makes BM_HttpResponse parse every fifth response
+// twice (20% more work), so tests and scripts/gate-power can check that the gate catches it.
+std::uint32_t slower_every() {
+  const char* s = std::getenv("PERFGATE_TEST_SLOWER");
+  const double percent = s ? std::atof(s) : 0;
+  return percent > 0 ? static_cast<std::uint32_t>(std::lround(100 / percent)) : 0;
+}
+
 void BM_HttpResponse(benchmark::State& state) {
   perfgate::net::ResponseReader reader(perfgate::net::ResponseLimits{});
   std::size_t body_bytes = 0;
-  for (auto _ : state) {
+  const std::uint32_t again_every = slower_every();
+  std::uint32_t n = 0;
+  const auto parse = [&] {
     reader.reset();
     const auto r = reader.feed(kNginxResponse, [&](std::string_view b) { body_bytes += b.size(); });
     benchmark::DoNotOptimize(r);
+  };
+  for (auto _ : state) {
+    parse();
+    if (again_every != 0 && ++n == again_every) {
+      n = 0;
+      parse();
+    }
   }
   benchmark::DoNotOptimize(body_bytes);
   state.SetItemsProcessed(state.iterations());

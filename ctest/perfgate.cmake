@@ -7,6 +7,10 @@
 #   perfgate_add_suite(NAME <suite> SOURCES ... LABELS <area> [FIXTURES ...] [TIMEOUT s] [EXAMPLE])
 #       label: performance + <area> (EXAMPLE: <area> only, kept out of the performance run);
 #       one RESOURCE_LOCK for all suites so two never overlap.
+#   perfgate_add_benchmark(NAME <n> SOURCES ... LABELS <area> [LIBS ...] [TABLE file] [TIMEOUT s])
+#       a Google Benchmark program <n>_benchmark, run by `perfgate benchmark` with the settings of
+#       its table (thresholds/<n>.json) and judged by it; label: performance + <area>; the same
+#       RESOURCE_LOCK as the suites.
 
 include(GoogleTest)
 
@@ -110,4 +114,33 @@ function(perfgate_add_suite)
     TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT
     "PERFGATE_EMBEDDED_TARGETS=${PERFGATE_FIXTURE_DIR}/reference/targets.json:${PERFGATE_FIXTURE_DIR}/postgres/targets.json")
+endfunction()
+
+# perfgate_add_benchmark(NAME n SOURCES ... LABELS ... [LIBS ...] [TABLE file] [TIMEOUT s]): the
+# Google Benchmark program n_benchmark (BENCHMARK_MAIN or its own main), run by CTest as
+# performance.n through `perfgate benchmark`, which runs it with the repetitions, min_time and
+# interleaving of its table's profile (PERFGATE_PROFILE, ci by default), writes
+# <results>/<suite>/<scenario>.json and fails the test when a rule fails. With
+# PERFGATE_BASELINE_BENCHMARKS=DIR (main's build of the same programs) it runs A/B.
+function(perfgate_add_benchmark)
+  cmake_parse_arguments(ARG "" "NAME;TABLE;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT TARGET benchmark::benchmark)
+    find_package(benchmark REQUIRED CONFIG)
+  endif()
+  set(program ${ARG_NAME}_benchmark)
+  if(NOT ARG_TABLE)
+    set(ARG_TABLE ${PROJECT_SOURCE_DIR}/thresholds/${ARG_NAME}.json)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_executable(${program} ${ARG_SOURCES})
+  target_link_libraries(${program} PRIVATE ${ARG_LIBS} benchmark::benchmark perfgate_warnings)
+  add_test(NAME performance.${ARG_NAME}
+           COMMAND $<TARGET_FILE:perfgate> benchmark --program $<TARGET_FILE:${program}>
+                   --table ${ARG_TABLE} --results-dir ${PERFGATE_RESULTS_DIR})
+  set_tests_properties(performance.${ARG_NAME} PROPERTIES
+    LABELS "performance;${ARG_LABELS}"
+    RESOURCE_LOCK perfgate_performance
+    TIMEOUT ${ARG_TIMEOUT})
 endfunction()

@@ -12,6 +12,8 @@ int report_command(const std::vector<std::string>& args);
 int compare_command(const std::vector<std::string>& args);
 // `perfgate calibrate RESULTS...`: each rule's tiers proposed from three or more runs' spread.
 int calibrate_command(const std::vector<std::string>& args);
+// `perfgate benchmark --program BIN --table FILE`: a Google Benchmark program run and judged.
+int benchmark_command(const std::vector<std::string>& args);
 // `perfgate http URL`: keep-alive load on one URL, closed loop or at a fixed rate.
 int http_command(const std::vector<std::string>& args);
 

@@ -14,6 +14,8 @@
 //                                        fold one scenario's shards into one result and judge it
 //   perfgate check RESULTS... [--thresholds DIR]
 //                                        judge results (a merged run) against the tables
+//   perfgate benchmark --program BIN --table FILE [--baseline-program BIN]
+//                                        run a Google Benchmark program and judge it
 //   perfgate http URL ...                load one URL as wrk / wrk2 do (scripts/bench)
 //   perfgate pgbench ...                 run a script as pgbench -f does (scripts/compare-pgbench)
 //   perfgate <command> --help, perfgate help [command], perfgate --version
@@ -69,6 +71,13 @@ commands:
                             fails at the false-alarm rate (a prediction bound of the runs),
                             good missed by one run in five, excellent by half; and the table's
                             limit against it (loose: a regression that size passes)
+  benchmark --program BIN --table FILE [--scenario NAME] [--baseline-program BIN]
+            [--results-dir DIR]
+                            run a Google Benchmark program with the table's benchmark settings
+                            (repetitions, min_time, ...) and judge real_time, cpu_time and
+                            items/bytes_per_second per repetition by its rules; A/B against
+                            --baseline-program (or PERFGATE_BASELINE_BENCHMARKS=DIR holding
+                            main's build), one repetition a round; exit 1 on a failed gate
   pgbench --conninfo-file F --script S.sql [--clients N] [--threads J] [--duration 10s]
           [--protocol prepared|simple] [--scale N]
                             run a transaction script as pgbench -f does; print tps and latency
@@ -315,10 +324,12 @@ int http(const std::vector<std::string>& a) { return perfgate::cli::http_command
 int report(const std::vector<std::string>& a) { return perfgate::cli::report_command(a); }
 int compare(const std::vector<std::string>& a) { return perfgate::cli::compare_command(a); }
 int calibrate(const std::vector<std::string>& a) { return perfgate::cli::calibrate_command(a); }
+int benchmark(const std::vector<std::string>& a) { return perfgate::cli::benchmark_command(a); }
 
 constexpr Command kCommands[] = {
-    {"summary", summary}, {"report", report}, {"compare", compare}, {"calibrate", calibrate},
-    {"pgbench", pgbench}, {"http", http},     {"merge", merge},     {"check", check},
+    {"summary", summary},     {"report", report},   {"compare", compare},
+    {"calibrate", calibrate}, {"pgbench", pgbench}, {"http", http},
+    {"merge", merge},         {"check", check},     {"benchmark", benchmark},
 };
 
 const Command* find_command(std::string_view name) {

@@ -133,6 +133,9 @@ std::string format_quantity(double value, Unit unit) {
   switch (unit) {
     case Unit::kDuration: {
       const double ns = value;
+      // A fraction of a nanosecond matters for a microbenchmark (2.39ns), not for a whole one.
+      if (ns < 1e3 && ns != std::floor(ns))
+        return fmt::format("{:.{}f}ns", ns, ns < 10 ? 2 : ns < 100 ? 1 : 0);
       if (ns < 1e3) return fmt::format("{:.0f}ns", ns);
       if (ns < 1e6) return fmt::format("{:.1f}us", ns / 1e3);
       if (ns < 1e9) return fmt::format("{:.2f}ms", ns / 1e6);

@@ -11,8 +11,10 @@ std::string console_summary(const metrics::RunResult& r) {
   std::string out;
   auto it = std::back_inserter(out);
   fmt::format_to(
-      it, "\n== {}/{}  profile {}  {:.1f}s  {} operations ({} failed{}){}{} ==\n", r.suite,
-      r.scenario, r.profile, r.duration_s, r.attempted, r.failed,
+      it, "\n== {}/{}  profile {}  {:.1f}s  {} {} ({} failed{}){}{} ==\n", r.suite, r.scenario,
+      r.profile, r.duration_s, r.attempted,
+      r.interval_unit == metrics::IntervalUnit::kRepetition ? "repetitions" : "operations",
+      r.failed,
       r.interrupted_operations
           ? fmt::format("; {} more cut by the harness at the end", r.interrupted_operations)
           : "",

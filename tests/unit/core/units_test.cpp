@@ -92,6 +92,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(UnitsTest, FormatsForPeople) {
   EXPECT_EQ(format_quantity(12.34e6, Unit::kDuration), "12.34ms");
   EXPECT_EQ(format_quantity(850, Unit::kDuration), "850ns");
+  EXPECT_EQ(format_quantity(2.391, Unit::kDuration), "2.39ns");  // a microbenchmark's figure
+  EXPECT_EQ(format_quantity(45.67, Unit::kDuration), "45.7ns");
   EXPECT_EQ(format_quantity(1.5e3, Unit::kDuration), "1.5us");
   EXPECT_EQ(format_quantity(2.5e9, Unit::kDuration), "2.500s");
   EXPECT_EQ(format_quantity(0.005, Unit::kPercent), "0.50%");
