@@ -1,7 +1,7 @@
 // perfgate - The command-line tool over results files.
 //
 //   perfgate summary RESULTS...          print each run's console summary; exit 1 if any failed
-//   perfgate report RESULTS... --html F | --csv DIR | --prometheus-textfile F |
+//   perfgate report RESULTS... --html F | --markdown F | --csv DIR | --prometheus-textfile F |
 //                   --prometheus-push URL | --hdr-log F
 //                                        write the runs in the formats people look at
 //   perfgate compare BASELINE CURRENT [--max-regression 10%] [--thresholds-dir DIR]
@@ -51,9 +51,10 @@ constexpr const char* kUsage = R"(usage: perfgate <command> [args]
 RESULTS are results files or folders of them (searched recursively).
 commands:
   summary RESULTS...        print the summary of each results file; exit 1 if any run failed
-  report RESULTS... [--html FILE] [--csv DIR] [--prometheus-textfile FILE]
+  report RESULTS... [--html FILE] [--markdown FILE] [--csv DIR] [--prometheus-textfile FILE]
          [--prometheus-push URL] [--hdr-log FILE] [--title TEXT]
-                            HTML with charts; Locust-style stats.csv and stats_history.csv;
+                            HTML with charts; the verdict as Markdown tables (a pull
+                            request's job summary); Locust-style stats.csv and stats_history.csv;
                             Prometheus text for node_exporter or a Pushgateway push
                             (URL http://host:9091[/metrics/job/<job>[/<label>/<value>]]);
                             an HdrHistogram interval log

@@ -11,6 +11,7 @@
 #include "perfgate/report/csv.hpp"
 #include "perfgate/report/hdr_log.hpp"
 #include "perfgate/report/html.hpp"
+#include "perfgate/report/markdown.hpp"
 #include "perfgate/report/prometheus.hpp"
 #include "perfgate/report/results_file.hpp"
 
@@ -18,19 +19,24 @@ namespace perfgate::cli {
 
 int report_command(const std::vector<std::string>& argv) {
   try {
-    const Args args = parse_args(argv, {"--html", "--csv", "--prometheus-textfile",
+    const Args args = parse_args(argv, {"--html", "--markdown", "--csv", "--prometheus-textfile",
                                         "--prometheus-push", "--hdr-log", "--title"});
     if (args.positional.empty()) throw std::invalid_argument("no results files or folders given");
     if (args.flags.empty() || (args.flags.size() == 1 && args.flag("--title")))
       throw std::invalid_argument(
-          "say what to write: --html, --csv, --prometheus-textfile, --prometheus-push or "
-          "--hdr-log");
+          "say what to write: --html, --markdown, --csv, --prometheus-textfile, "
+          "--prometheus-push or --hdr-log");
     // Everything is read first: a bad file stops the command before anything is written.
     const auto runs = report::read_all_results(args.positional);
     if (const std::string* file = args.flag("--html")) {
       const std::string title = args.flag("--title") ? *args.flag("--title") : "perfgate report";
       report::write_file_atomically(*file, report::html_report(runs, title));
       std::cout << fmt::format("html report ({} runs): {}\n", runs.size(), *file);
+    }
+    if (const std::string* file = args.flag("--markdown")) {
+      const std::string title = args.flag("--title") ? *args.flag("--title") : "perfgate report";
+      report::write_file_atomically(*file, report::markdown_report(runs, title));
+      std::cout << fmt::format("markdown report ({} runs): {}\n", runs.size(), *file);
     }
     if (const std::string* dir = args.flag("--csv")) {
       report::write_csv(*dir, runs);

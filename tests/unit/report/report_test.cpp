@@ -15,6 +15,7 @@
 #include "perfgate/report/csv.hpp"
 #include "perfgate/report/hdr_log.hpp"
 #include "perfgate/report/html.hpp"
+#include "perfgate/report/markdown.hpp"
 #include "perfgate/report/progress.hpp"
 #include "perfgate/report/prometheus.hpp"
 #include "perfgate/report/results_file.hpp"
@@ -123,6 +124,23 @@ TEST(ResultsTextTest, IndentsStructureAndKeepsNumberArraysOnOneLine) {
   EXPECT_THAT(text, ::testing::HasSubstr("\"ttfb\": [[0,[[10,1],[20,2]]]]"));
   EXPECT_THAT(text, ::testing::HasSubstr("\"names\": [\n"));  // strings: one a line
   EXPECT_EQ(text.back(), '\n');
+}
+
+// The verdict where a reviewer looks: one line per run, each run's rules as a table, text from
+// results escaped so it cannot break a table or become HTML.
+TEST(MarkdownReportTest, OneLinePerRunThenEachRunsRulesWithTheirNotes) {
+  metrics::RunResult failed = ab_run();
+  failed.thresholds.push_back(
+      {"latency", "p(50)", "<=", 2e6, 3e6, 1000, false, "baseline", "+50.0% [+40.0%, +60.0%] | x"});
+  const std::string md = markdown_report({failed}, "perfgate: ci run of abc123");
+  EXPECT_THAT(md, HasSubstr("## perfgate: ci run of abc123\n"));
+  EXPECT_THAT(
+      md, HasSubstr("| concurrent_users/sustained_&lt;load&gt; | ci | ❌ failed | none | 1000 |"));
+  EXPECT_THAT(md, HasSubstr("| latency p(95) | 950.00ms | &lt;= 500.00ms | 1000 | ❌ | none |  |"));
+  EXPECT_THAT(md,
+              HasSubstr("| error_rate rate | 0.30% | &lt;= 1.00% | 1003 | ✅ | acceptable |  |"));
+  EXPECT_THAT(md, HasSubstr("+50.0% [+40.0%, +60.0%] \\| x |"));  // a pipe cannot end the cell
+  EXPECT_THAT(md, HasSubstr("A/B"));
 }
 
 TEST(HtmlReportTest, ShowsVerdictRulesChartsErrorsAndContextWithoutExternalResources) {
