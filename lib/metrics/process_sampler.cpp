@@ -66,12 +66,19 @@ void ProcessSampler::start(core::TimePoint origin) {
     if (const ProcStat t = read_proc(std::to_string(*target_pid_)); t.ok)
       target_rss_at_start_ = t.rss_bytes;
   }
-  running_ = true;
+  {
+    const std::lock_guard lock(mutex_);
+    running_ = true;
+  }
   thread_ = std::thread([this] { loop(); });
 }
 
 void ProcessSampler::stop() {
-  running_ = false;
+  {
+    const std::lock_guard lock(mutex_);
+    running_ = false;
+  }
+  wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -82,17 +89,24 @@ void ProcessSampler::loop() {
   ProcStat last_target = target.empty() ? ProcStat{} : read_proc(target);
   auto last = core::SteadyClock::now();
   auto next = last + interval_;
-  while (running_.load()) {
-    std::this_thread::sleep_until(next);
+  for (;;) {
+    bool stopping = false;
+    {
+      std::unique_lock lock(mutex_);
+      stopping = wake_.wait_until(lock, next, [this] { return !running_; });
+    }
     next += interval_;
     const auto now = core::SteadyClock::now();
     const double dt = std::chrono::duration<double>(now - last).count();
     last = now;
+    // The last sample, taken at stop, may cover a few milliseconds: too few clock ticks for a
+    // CPU share, enough for the memory held.
+    const bool share_measurable = dt >= 0.5 * std::chrono::duration<double>(interval_).count();
     const auto sample = [&](const std::string& pid, ProcStat& previous, MetricId cpu,
                             MetricId rss) {
       const ProcStat current = read_proc(pid);
       if (!current.ok) return;
-      if (previous.ok && dt > 0) {
+      if (previous.ok && share_measurable) {
         const double share = (current.cpu_seconds - previous.cpu_seconds) / dt;
         recorder_->record(cpu, std::llround(std::max(0.0, share) * 1e6));  // parts per million
       }
@@ -101,6 +115,7 @@ void ProcessSampler::loop() {
     };
     sample(self, last_self, loadgen_cpu_, loadgen_rss_);
     if (!target.empty()) sample(target, last_target, target_cpu_, target_rss_);
+    if (stopping) break;
   }
 }
 
