@@ -151,7 +151,8 @@ metrics::RunResult run_benchmark(const BenchmarkRun& how) {
   std::ostringstream silent;
   std::ostream& out = how.out ? *how.out : silent;
   metrics::RunResult r;
-  std::optional<metrics::RunResult> a;
+  std::optional<metrics::RunResult> a;  // A/B: the baseline side...
+  std::optional<metrics::AbRun> ab;     // ...and how it ran
   if (!how.baseline_program) {
     double seconds = 0;
     out << fmt::format("perfgate: running {} ({} repetitions)\n", how.program, plan.repetitions)
@@ -178,32 +179,19 @@ metrics::RunResult run_benchmark(const BenchmarkRun& how) {
     a = to_run(baseline.outputs, baseline.seconds);
     r = to_run(candidate.outputs, candidate.seconds);
     r.context["baseline_program"] = *how.baseline_program;
-    r.ab = metrics::AbRun{.baseline_target = *how.baseline_program,
-                          .order = run::order_text(order),
-                          .round_s = candidate.seconds / plan.repetitions,
-                          .baseline = nullptr};
+    ab = metrics::AbRun{.baseline_target = *how.baseline_program,
+                        .order = run::order_text(order),
+                        .round_s = candidate.seconds / plan.repetitions,
+                        .baseline = nullptr};
   }
-  const auto name = [&sc](metrics::RunResult& run) {
-    run.suite = sc.suite;
-    run.scenario = sc.name;
-    run.profile = sc.profile;
-  };
-  name(r);
+  run::name_run(sc, r);
   r.context.update(how.context);
   r.context["program"] = how.program;
   r.context["benchmark"] = sc.load_json;
   r.context["thresholds_file"] = sc.file;
   config::evaluate(sc, r);
   if (a) {
-    name(*a);
-    const config::BaselineRule rule = sc.baseline.value_or(config::BaselineRule{});
-    config::apply_baseline(
-        config::compare_runs(*a, r, config::rule_statistics(sc), rule.max_regression,
-                             sc.min_samples, {.confidence = rule.confidence}),
-        rule.max_regression, "A/B: " + *how.baseline_program, r);
-    a->judged = false;
-    a->passed = false;
-    r.ab->baseline = std::make_shared<const metrics::RunResult>(std::move(*a));
+    run::judge_ab(sc, std::move(*ab), std::move(*a), r);
   } else if (const std::string note = run::compare_with_baseline(sc, how.baseline_path, r);
              !note.empty()) {
     out << "perfgate: " << note << '\n';

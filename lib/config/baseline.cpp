@@ -204,6 +204,12 @@ std::vector<Change> compare_runs(const metrics::RunResult& baseline,
             }
             stats::Judgement j;
             if (c.interval) {
+              // A paired interval brings its own centre: the change the verdict reports.
+              if (c.interval->estimate) c.change = *c.interval->estimate;
+              c.decided_by = paired ? Change::More::kRounds
+                             : current.interval_unit == metrics::IntervalUnit::kRepetition
+                                 ? Change::More::kRepetitions
+                                 : Change::More::kLength;
               j = stats::judge(*c.change, *c.interval, c.direction, max_regression);
             } else if (a && b && paired) {
               // Too few rounds to be sure of anything: the figures alone are what A/B replaces.
@@ -285,9 +291,16 @@ std::string describe_verdict(const Change& c) {
   std::string text(stats::verdict_name(c.verdict));
   if (c.longer_by) {
     // Near the allowed change's edge no length decides; past 20x, say so rather than a figure.
-    text += *c.longer_by > 20
-                ? std::string(": the change is near the allowed one's edge")
-                : fmt::format(": runs ~{:.0f}x as long would decide", std::ceil(*c.longer_by));
+    const double times = std::ceil(*c.longer_by);
+    if (*c.longer_by > 20) {
+      text += ": the change is near the allowed one's edge";
+    } else if (c.decided_by == Change::More::kRounds) {
+      text += fmt::format(": ~{:.0f}x as many rounds would decide", times);
+    } else if (c.decided_by == Change::More::kRepetitions) {
+      text += fmt::format(": ~{:.0f}x as many repetitions would decide", times);
+    } else {
+      text += fmt::format(": runs ~{:.0f}x as long would decide", times);
+    }
   }
   if (!c.note.empty()) text += " (" + c.note + ")";
   return text;

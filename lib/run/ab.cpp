@@ -35,14 +35,29 @@ std::uint32_t default_ab_rounds(std::chrono::nanoseconds side_duration) {
   using std::chrono::milliseconds;
   const auto side_ms = std::chrono::duration_cast<milliseconds>(side_duration).count();
   if (side_ms <= 0) return 2 * kAbPairsWanted;  // planned by iterations
-  if (side_ms < 1000 * static_cast<std::int64_t>(kAbPairsWanted)) {
-    return 2 * static_cast<std::uint32_t>(std::max<std::int64_t>(1, side_ms / 1000));
+  const auto side_s = static_cast<std::uint32_t>(std::max<std::int64_t>(1, side_ms / 1000));
+  // The most rounds (up to kAbMaxRoundsASide) that are a whole number of seconds each: a round's
+  // part-second is not compared.
+  for (std::uint32_t per_side = std::min(side_s, kAbMaxRoundsASide); per_side >= kAbPairsWanted;
+       --per_side) {
+    if (side_ms % (1000 * static_cast<std::int64_t>(per_side)) == 0) return 2 * per_side;
   }
-  // Rounds of whole seconds where the duration allows: a round's part-second is not compared.
-  for (std::uint32_t per_side = kAbPairsWanted; per_side <= 2 * kAbPairsWanted; ++per_side) {
-    if (side_ms % (1000 * per_side) == 0) return 2 * per_side;
-  }
-  return 2 * 10;
+  return 2 * std::min(side_s, kAbMaxRoundsASide);
+}
+
+void judge_ab(const config::ScenarioConfig& sc, metrics::AbRun ab, metrics::RunResult baseline,
+              metrics::RunResult& candidate) {
+  name_run(sc, baseline);
+  const config::BaselineRule rule = sc.baseline.value_or(config::BaselineRule{});
+  config::apply_baseline(
+      config::compare_runs(baseline, candidate, config::rule_statistics(sc), rule.max_regression,
+                           sc.min_samples, {.confidence = rule.confidence}),
+      rule.max_regression, "A/B: " + ab.baseline_target, candidate);
+  baseline.thresholds.clear();  // not judged: the table's verdicts are the candidate's
+  baseline.judged = false;
+  baseline.passed = false;
+  ab.baseline = std::make_shared<const metrics::RunResult>(std::move(baseline));
+  candidate.ab = std::move(ab);
 }
 
 namespace {
@@ -99,7 +114,7 @@ ScenarioOutcome run_ab_scenario(const AbSides& sides, const ScenarioRun& how) {
     SideRounds& into = side == Side::kBaseline ? baseline : candidate;
     const std::unique_ptr<load::Workload> workload = sides.make(side);
     Measurement m = measure(*workload, round, options);
-    detail::name_run(sc, m.result);
+    name_run(sc, m.result);
     if (into.results.empty()) {
       into.set = std::move(m.set);
       into.setup = m.setup;
@@ -119,20 +134,14 @@ ScenarioOutcome run_ab_scenario(const AbSides& sides, const ScenarioRun& how) {
   metrics::RunResult a = merged(baseline);
   metrics::RunResult r = merged(candidate);
 
-  const config::BaselineRule rule = sc.baseline.value_or(config::BaselineRule{});
-  config::apply_baseline(
-      config::compare_runs(a, r, config::rule_statistics(sc), rule.max_regression, sc.min_samples,
-                           {.confidence = rule.confidence}),
-      rule.max_regression, "A/B: " + sides.baseline_target, r);
+  judge_ab(sc,
+           metrics::AbRun{.baseline_target = sides.baseline_target,
+                          .order = order_text(order),
+                          .round_s = round_s,
+                          .baseline = nullptr},
+           std::move(a), r);
   r.context["baseline"]["ab_rounds"] = order.size();
   r.context["baseline"]["ab_warmup"] = "a round per side, not measured";
-  a.thresholds.clear();  // not judged: the table's verdicts are the candidate's
-  a.judged = false;
-  a.passed = false;
-  r.ab = metrics::AbRun{.baseline_target = sides.baseline_target,
-                        .order = order_text(order),
-                        .round_s = round_s,
-                        .baseline = std::make_shared<const metrics::RunResult>(std::move(a))};
   return {.result = std::move(r)};
 }
 

@@ -127,13 +127,13 @@ std::string compare_with_baseline(const config::ScenarioConfig& sc,
   return "";
 }
 
-namespace detail {
-
 void name_run(const config::ScenarioConfig& sc, metrics::RunResult& r) {
   r.suite = sc.suite;
   r.scenario = sc.name;
   r.profile = sc.profile;
 }
+
+namespace detail {
 
 std::optional<ScenarioOutcome> refuse_unmatched(const load::Workload& workload,
                                                 const ScenarioRun& how, std::ostream& out) {

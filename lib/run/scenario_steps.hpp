@@ -8,9 +8,6 @@
 
 namespace perfgate::run::detail {
 
-// Sets the run's suite, scenario and profile from the scenario.
-void name_run(const config::ScenarioConfig& scenario, metrics::RunResult& r);
-
 // A refused outcome when a rule's tag selector can match nothing `workload` declares (said on
 // `out`), before any load is sent; nullopt when every rule can match.
 std::optional<ScenarioOutcome> refuse_unmatched(const load::Workload& workload,

@@ -104,12 +104,15 @@ std::optional<ChangeInterval> paired_change_interval(const RunIntervals& baselin
     for (std::size_t j = i; j < n; ++j) walsh.push_back((logs[i] + logs[j]) / 2);
   }
   std::sort(walsh.begin(), walsh.end());
+  const std::size_t m = walsh.size();
+  const double median = m % 2 == 1 ? walsh[m / 2] : (walsh[m / 2 - 1] + walsh[m / 2]) / 2;
   return ChangeInterval{.low = std::exp(walsh[c]) - 1,
                         .high = std::exp(walsh[walsh.size() - 1 - c]) - 1,
                         .confidence = confidence,
                         .baseline_intervals = baseline.count,
                         .current_intervals = current.count,
-                        .pairs = n};
+                        .pairs = n,
+                        .estimate = std::exp(median) - 1};
 }
 
 void WeightedIntervals::add(const std::vector<std::pair<double, std::uint64_t>>& values) {

@@ -59,16 +59,19 @@ TEST(AbOrderTest, AlternatesPairsSoThatDriftFallsOnBothSides) {
   EXPECT_EQ(order_text(ab_order(6)), "ABBAAB");
 }
 
-TEST(AbOrderTest, DefaultRoundsAreEnoughPairsOfWholeSeconds) {
-  EXPECT_EQ(default_ab_rounds(20s), 20u);  // 10 a side, 2 s each
-  EXPECT_EQ(default_ab_rounds(16s), 16u);  // 8 of 2 s
-  EXPECT_EQ(default_ab_rounds(15s), 30u);  // 15 of 1 s
+TEST(AbOrderTest, DefaultRoundsAreAsManyPairsOfWholeSecondsAsAllowed) {
+  EXPECT_EQ(default_ab_rounds(20s), 40u);  // 20 a side, 1 s each
+  EXPECT_EQ(default_ab_rounds(16s), 32u);
+  EXPECT_EQ(default_ab_rounds(30s), 60u);
   EXPECT_EQ(default_ab_rounds(8s), 16u);
-  EXPECT_EQ(default_ab_rounds(25s), 20u);  // no whole-second split: 10 of 2.5 s
-  EXPECT_EQ(default_ab_rounds(5min), 20u);
-  EXPECT_EQ(default_ab_rounds(5s), 10u);  // too short for 8 pairs: rounds of 1 s
+  EXPECT_EQ(default_ab_rounds(60s), 60u);    // 30 of 2 s
+  EXPECT_EQ(default_ab_rounds(44s), 44u);    // 22 of 2 s: whole seconds, enough pairs
+  EXPECT_EQ(default_ab_rounds(45s), 60u);    // no whole-second split of 20+: 30 of 1.5 s
+  EXPECT_EQ(default_ab_rounds(5min), 60u);   // 30 of 10 s
+  EXPECT_EQ(default_ab_rounds(2500ms), 4u);  // too short for 8 pairs: 2 of 1.25 s
+  EXPECT_EQ(default_ab_rounds(5s), 10u);
   EXPECT_EQ(default_ab_rounds(500ms), 2u);
-  EXPECT_EQ(default_ab_rounds(0s), 16u);  // planned by iterations
+  EXPECT_EQ(default_ab_rounds(0s), 40u);  // planned by iterations
 }
 
 TEST(AbRunTest, EachSideRunsHalfTheRoundsAndACandidateTwiceAsSlowRegresses) {

@@ -164,6 +164,29 @@ TEST(PairedChangeIntervalTest, OneSlowRoundIsNotARegression) {
   ASSERT_TRUE(paired);
   EXPECT_LT(paired->low, 0);
   EXPECT_EQ(judge(change, *paired, Direction::kAtMost, 0.05).verdict, Verdict::kInconclusive);
+  // The pairs' centre stays near no change, inside the interval, where the pooled ratio is not.
+  ASSERT_TRUE(paired->estimate);
+  EXPECT_LT(std::fabs(*paired->estimate), 0.03);
+  EXPECT_GE(*paired->estimate, paired->low);
+  EXPECT_LE(*paired->estimate, paired->high);
+  EXPECT_EQ(judge(*paired->estimate, *paired, Direction::kAtMost, 0.05).verdict,
+            Verdict::kInconclusive);
+}
+
+// The estimate is the median of the Walsh averages of the pairs' log ratios: for pairs of
+// ratios 1.1 (six) and 2.0 (two), the Walsh averages of logs are 21 at ln 1.1, 12 at
+// (ln 1.1 + ln 2)/2 and 3 at ln 2; their median is ln 1.1.
+TEST(PairedChangeIntervalTest, TheEstimateIsTheHodgesLehmannCentre) {
+  std::vector<double> a_levels(8, 1.0), b_levels(8, 1.1);
+  b_levels[2] = b_levels[5] = 2.0;
+  const Rounds a = side(a_levels, 1);
+  const Rounds slower = side(b_levels, 1);  // the same seconds scaled: each pair's ratio exact
+  const auto paired = paired_change_interval(a.p95(), slower.p95());
+  ASSERT_TRUE(paired);
+  ASSERT_TRUE(paired->estimate);
+  EXPECT_NEAR(*paired->estimate, 0.10, 1e-9);
+  EXPECT_NEAR(paired->low, 0.10, 1e-9);  // 8 pairs at 99%: the smallest Walsh average
+  EXPECT_NEAR(paired->high, 1.0, 1e-9);  // ...and the largest
 }
 
 TEST(PairedChangeIntervalTest, NeedsRoundsOnBothSidesAlike) {

@@ -41,15 +41,21 @@ struct Change {
   std::optional<double> current;
   std::uint64_t baseline_samples = 0;
   std::uint64_t current_samples = 0;
-  std::optional<double> change;  // (current - baseline) / baseline; absent when not comparable
+  // (current - baseline) / baseline; absent when not comparable. For the two sides of an A/B
+  // run, the paired rounds' Hodges-Lehmann estimate (stats::ChangeInterval::estimate): the
+  // typical round's change, which can differ from the merged figures' ratio.
+  std::optional<double> change;
   // The change's confidence interval, when both runs keep per-second data for the statistic.
   std::optional<stats::ChangeInterval> interval;
   // Judged: from the interval when there is one, else from the two figures alone.
   stats::Verdict verdict = stats::Verdict::kInconclusive;
-  std::optional<double> longer_by;  // inconclusive: how much longer runs would decide
-  bool regressed = false;           // verdict == kRegressed
-  bool judged = false;              // a verdict was reached (enough samples, a baseline not 0)
-  std::string note;                 // why not compared ("no samples", "baseline is 0", ...)
+  std::optional<double> longer_by;  // inconclusive: how much more data would decide...
+  // ...and of what: longer runs (seconds), more rounds (A/B), more repetitions (benchmarks).
+  enum class More { kLength, kRounds, kRepetitions };
+  More decided_by = More::kLength;
+  bool regressed = false;  // verdict == kRegressed
+  bool judged = false;     // a verdict was reached (enough samples, a baseline not 0)
+  std::string note;        // why not compared ("no samples", "baseline is 0", ...)
 };
 
 // The statistics the table's rules name (count rules excepted).
@@ -86,7 +92,8 @@ std::vector<Change> compare_runs(const std::vector<const metrics::RunResult*>& b
 
 // "+12.3% [+5.1%, +19.0%] at 99%": the change and, when there is one, its interval.
 std::string describe_change(const Change& c);
-// "regressed", "inconclusive: runs ~4x as long would decide", or why it was not judged; with
+// "regressed", "inconclusive: runs ~4x as long would decide" ("~4x as many rounds" in A/B,
+// "repetitions" for benchmarks), or why it was not judged; with
 // the note ("no per-second data: judged on the figures alone") when there is one.
 std::string describe_verdict(const Change& c);
 

@@ -4,7 +4,7 @@
 // gating (docs/GATE.md measures it): the machine drifts. An A/B run measures the baseline target
 // (A, main's build) and the candidate (B, the pull request's) in one job, in alternating rounds:
 // the scenario's planned load is run `ab_rounds` times (the table profile's, else
-// default_ab_rounds: 8 to 16 rounds a side), each round the plan scaled to 2/rounds of
+// default_ab_rounds: rounds of 1 s, up to 30 a side), each round the plan scaled to 2/rounds of
 // its length, in ABBA order (ABBAABBA...), so that each side gets the planned duration in all and
 // a drift of the machine falls on both sides alike. One unmeasured round per side (B then A)
 // comes first: a service's first seconds (cold caches, connection pools, page faults) are not
@@ -50,13 +50,17 @@ std::vector<Side> ab_order(std::uint32_t rounds);
 std::string order_text(const std::vector<Side>& order);
 
 // Rounds for an A/B run whose table does not set `ab_rounds`, from the planned duration of one
-// side. The verdict needs stats::min_pairs(0.99) = 8 pairs of rounds, and a round's part-second
-// is not compared, so: the fewest rounds a side (8 to 16) that are a whole number of seconds
-// each; 10 a side when none is; rounds of 1 s when the side is shorter than 8 s (too few to be
-// sure: its A/B verdicts are inconclusive, and a longer load or a table's `ab_rounds` decides).
-// 20 s a side: 20 rounds of 2 s; 15 s: 30 of 1 s; 25 s: 20 of 2.5 s. A load planned by
-// iterations: 16.
-inline constexpr std::uint32_t kAbPairsWanted = 8;
+// side. The verdict rests on pairs of rounds, and more pairs make it surer and let it leave out
+// more odd rounds (at 99%, 8 pairs give an interval from the smallest to the largest pair's
+// change, so one round with a scheduler hiccup decides it; 20 pairs leave out the 37 most extreme
+// of 210 Walsh averages on each side). A round's part-second is not compared, and each round pays
+// its start. So: rounds of 1 s, up to kAbMaxRoundsASide a side; a longer side gets the most
+// rounds a side (at least kAbPairsWanted) that are a whole number of seconds each, else
+// kAbMaxRoundsASide rounds. 20 s a side: 40 rounds of 1 s; 8 s: 16 of 1 s; 5 s: 10 of 1 s (too
+// few pairs to be 99% sure: its A/B verdicts are inconclusive, and a longer load or a table's
+// `ab_rounds` decides); 60 s: 60 of 2 s; 45 s: 60 of 1.5 s. A load planned by iterations: 40.
+inline constexpr std::uint32_t kAbPairsWanted = 20;
+inline constexpr std::uint32_t kAbMaxRoundsASide = 30;
 std::uint32_t default_ab_rounds(std::chrono::nanoseconds side_duration);
 
 struct AbSides {
@@ -66,6 +70,15 @@ struct AbSides {
   std::string baseline_target;      // recorded in the result (redacted)
   std::optional<int> baseline_pid;  // the baseline target's process, when on this machine
 };
+
+// The A/B verdict, for load scenarios and benchmarks alike: `candidate`, already judged by the
+// table's absolute rules, judged again by its change from `baseline`, the side measured beside it
+// (config::compare_runs pairs their rounds), with the table's `baseline` rule's max_regression
+// and confidence (10% and 99% without one); a regression fails it. `baseline` is named after the
+// scenario, stripped of verdicts (the table's verdicts are the candidate's) and kept, with `ab`,
+// in candidate.ab.
+void judge_ab(const config::ScenarioConfig& scenario, metrics::AbRun ab,
+              metrics::RunResult baseline, metrics::RunResult& candidate);
 
 // Runs `how.scenario` A/B (see the file comment); `how.measure.target_pid` is the candidate's.
 // Throws core::Error for a shard (an A/B run is one process's) or a capacity search (whose steps

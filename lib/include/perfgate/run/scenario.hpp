@@ -57,6 +57,9 @@ struct ScenarioOutcome {
 // a p(95) latency rule), core::Error for a capacity search run as a shard.
 ScenarioOutcome run_scenario(load::Workload& workload, const ScenarioRun& how);
 
+// Sets the run's suite, scenario and profile from the scenario's.
+void name_run(const config::ScenarioConfig& scenario, metrics::RunResult& r);
+
 // The tags `workload` declares under `load`: its tag key's values, and the stages of a plan of
 // several (what config::unmatched_selectors checks the rules against).
 config::DeclaredTags declared_tags(const load::Workload& workload, const load::LoadProfile& load);

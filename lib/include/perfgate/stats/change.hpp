@@ -49,6 +49,12 @@ struct ChangeInterval {
   std::size_t baseline_intervals = 0;
   std::size_t current_intervals = 0;
   std::size_t pairs = 0;  // paired rounds the interval rests on; 0 for a bootstrap
+  // The change the interval is centred on, when it has its own: for paired rounds the
+  // Hodges-Lehmann estimate, exp(median of the Walsh averages) - 1, the typical pair's change,
+  // which a verdict from that interval must report (the merged figures' ratio can lie outside
+  // it: one round's tail moves the merged percentile, not the pairs' centre). A bootstrap's
+  // centre is the ratio of the runs' figures: nullopt.
+  std::optional<double> estimate = std::nullopt;
 };
 
 struct BootstrapOptions {
@@ -75,6 +81,7 @@ std::optional<ChangeInterval> change_interval(const RunIntervals& baseline,
 // and robust: one round hit by a scheduler hiccup (seen: a round's p95 2.4x its pair's) moves one
 // d_k, not the interval. nullopt when either side has no rounds, the sides have different round
 // counts, or fewer than min_pairs(confidence) rounds pair up. Deterministic: no resampling.
+// `estimate` is set: the median of the Walsh averages, moved back the same way.
 std::optional<ChangeInterval> paired_change_interval(const RunIntervals& baseline,
                                                      const RunIntervals& current,
                                                      double confidence = 0.99);
