@@ -114,7 +114,7 @@ class OpenLoopWorker final : public Worker {
   }
 
   void request_stop_all() override {
-    drop_overdue_arrivals();
+    count_unsent_arrivals();
     Worker::request_stop_all();
     {
       // This worker's idle slots leave the pool: they are stopping.
@@ -126,8 +126,9 @@ class OpenLoopWorker final : public Worker {
 
   // Another worker's arrival took this worker's free slot: runs it here, where the user lives.
   void run_handed_over(UserSlot& slot, TimePoint intended) {
-    if (slot.busy || slot.retired) {  // stopped meanwhile at the end of the run
-      drop(intended);
+    if (slot.busy || slot.retired) {
+      // The slot stopped meanwhile, at the end of the run: cut by the harness, not the target.
+      recorder.operation_interrupted();
       return;
     }
     run_arrival(slot, intended);
@@ -174,21 +175,22 @@ class OpenLoopWorker final : public Worker {
   }
 
   // At the end of the load: every arrival that was due before the load ended but that this
-  // worker had not started (its thread fell behind, or its timer had not fired yet) is counted
-  // as dropped. Left out, the arrivals a lagging generator never sent, the slowest of all,
-  // would vanish from the figures.
-  void drop_overdue_arrivals() {
+  // worker had not started (its thread fell behind, or its timer had not fired yet) fails as
+  // loadgen_behind. Left out, the arrivals a lagging generator never sent, the slowest of all,
+  // would vanish from the figures; counted as `dropped`, the target would be blamed for what
+  // perfgate did not send.
+  void count_unsent_arrivals() {
     if (!arrivals_) return;
     const TimePoint end = run_.origin + Nanos(open_.load_ended_ns.load(std::memory_order_relaxed));
     if (arrival_pending_ && next_arrival_ < end && arrivals_left > 0) {
-      drop(next_arrival_);
+      fail_unstarted(next_arrival_, ErrorKind::kLoadgenBehind);
       --arrivals_left;
     }
     arrival_pending_ = false;
     while (arrivals_left > 0) {
       const auto t = arrivals_->next();
       if (!t || run_.origin + *t >= end) break;
-      drop(run_.origin + *t);
+      fail_unstarted(run_.origin + *t, ErrorKind::kLoadgenBehind);
       --arrivals_left;
     }
   }
@@ -232,7 +234,7 @@ class OpenLoopWorker final : public Worker {
       ++run_.live_users;
       return run_arrival(add_user(users.size(), next_slot_index()), intended);
     }
-    if (!taken) return drop(intended);
+    if (!taken) return fail_unstarted(intended);
     if (taken->owner == this) return run_arrival(*taken->slot, intended);
     // Another worker's slot: everything about a user happens on its own thread.
     OpenLoopWorker* owner = taken->owner;
@@ -240,8 +242,10 @@ class OpenLoopWorker final : public Worker {
     asio::post(owner->io, [owner, slot, intended] { owner->run_handed_over(*slot, intended); });
   }
 
-  void drop(TimePoint intended) {
-    recorder.operation_finished(intended, 0, ErrorKind::kDropped, run_.is_steady(intended));
+  // An arrival that never started fails as `kind`: kDropped when the target held every slot,
+  // kLoadgenBehind when perfgate itself had not got to it.
+  void fail_unstarted(TimePoint intended, ErrorKind kind = ErrorKind::kDropped) {
+    recorder.operation_finished(intended, 0, kind, run_.is_steady(intended));
   }
 
   void run_arrival(UserSlot& u, TimePoint intended) {
@@ -293,7 +297,7 @@ class OpenLoopWorker final : public Worker {
         const std::lock_guard lock(pool.mutex);
         never_started.swap(pool.waiting);
       }
-      for (const TimePoint intended : never_started) drop(intended);
+      for (const TimePoint intended : never_started) fail_unstarted(intended);
       stop_user(u);
       return;
     }

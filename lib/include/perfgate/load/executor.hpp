@@ -14,7 +14,8 @@
 // `graceful_stop` to finish; then whatever is still in flight is cancelled and counted as
 // `interrupted`: cut by the harness, not failed by the target, so outside attempted, failed and
 // error_rate. Open-loop arrivals whose time had come when the load ended but that a lagging
-// generator had not started are counted as dropped: no offered arrival goes uncounted.
+// generator had not started fail as `loadgen_behind`, perfgate's fault by name (like
+// loadgen_ports): no offered arrival goes uncounted, and none is blamed on the target.
 #pragma once
 
 #include <atomic>

@@ -27,19 +27,21 @@ enum class ErrorKind : std::uint16_t {
   kUnreachable,  // no route to the target's host or network (EHOSTUNREACH, ENETUNREACH)
   // perfgate's own limits, not the target's; the operation still failed, so it counts in
   // error_rate (the load asked for was not sent), under a name that says whose limit it was:
-  kLoadgenPorts,  // no free local port for a new connection (EADDRNOTAVAIL): add source
-                  // addresses (`source_addresses`) or shards
-  kLoadgenFiles,  // perfgate's open-files limit (EMFILE, ENFILE): raise `ulimit -n` or shard
-  kOther,         // anything else: a system error none of the above names
+  kLoadgenPorts,   // no free local port for a new connection (EADDRNOTAVAIL): add source
+                   // addresses (`source_addresses`) or shards
+  kLoadgenFiles,   // perfgate's open-files limit (EMFILE, ENFILE): raise `ulimit -n` or shard
+  kLoadgenBehind,  // open loop: an arrival due before the load ended that perfgate had not
+                   // started (its threads fell behind the schedule): add threads or shards
+  kOther,          // anything else: a system error none of the above names
 };
 
 // The number of built-in kinds (kNone included); declared kinds are numbered from here.
-inline constexpr std::size_t kErrorKindCount = 14;
+inline constexpr std::size_t kErrorKindCount = 15;
 
 inline constexpr std::array<std::string_view, kErrorKindCount> kBuiltInErrorKindNames{
-    "none",        "refused",       "timeout",       "reset",   "status_4xx",
-    "status_5xx",  "protocol",      "closed_early",  "dropped", "tls",
-    "unreachable", "loadgen_ports", "loadgen_files", "other"};
+    "none",        "refused",       "timeout",       "reset",          "status_4xx",
+    "status_5xx",  "protocol",      "closed_early",  "dropped",        "tls",
+    "unreachable", "loadgen_ports", "loadgen_files", "loadgen_behind", "other"};
 
 // The name of a built-in kind ("other" for an id past them: MetricSet::error_kind_name knows
 // the declared ones).
