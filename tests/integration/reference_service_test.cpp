@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -65,6 +68,38 @@ TEST(ReferenceService, EveryRouteAnswersAndIsCountedUnderItsName) {
         << counted << "\n"
         << metrics.substr(0, 3000);
   }
+}
+
+// The CPU time (user + system) a process has used, from /proc/<pid>/stat, in seconds.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // past "pid (comm) "
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// --work spends CPU on every API response (a slower code path, where --latency waits on a
+// timer): ten logins at 20 ms of work use at least 200 ms of the service's CPU; /health, not an
+// API route, none.
+TEST(ReferenceService, WorkIsCpuTimeSpentOnEveryApiResponse) {
+  testing::ReferenceService service({"--work", "20ms"});
+  const double before = cpu_seconds(service.pid());
+  for (int user = 1; user <= 10; ++user) {
+    EXPECT_EQ(status_of(raw_exchange(service.port(), login_request(user))), 200);
+  }
+  const double after_logins = cpu_seconds(service.pid());
+  EXPECT_GE(after_logins - before, 0.2 - 0.02);  // /proc counts in 10 ms ticks
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(status_of(raw_exchange(
+                  service.port(), "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")),
+              200);
+  }
+  EXPECT_LT(cpu_seconds(service.pid()) - after_logins, 0.1);
 }
 
 TEST(ReferenceService, RequestBodyBeyondTheLimitIs413) {
