@@ -4,7 +4,11 @@
 //   of two identical builds differ by more than 10% from run to run, which a plain "worse by more
 //   than 10%" rule flags (in 4 of 5 runs when tried) and the confidence intervals see as noise;
 // - a candidate 20% slower (2.4 ms against 2 ms per answer) fails, the failure naming the rule,
-//   the change, its interval and the confidence.
+//   the change, its interval and the confidence. The rule asserted is p(50): every answer is 20%
+//   slower, so the median moves ~+17% (the fixed overhead does not scale). The p(95) of a 2 ms
+//   sleep is set by late timer wake-ups, which add rather than scale: on a busy CI runner it moved
+//   only +9.6% (2.54 -> 2.82 ms), inside the 10% allowed, so asserting it fails on such runners
+//   for reasons of physics, not of the gate (scripts/gate-power measures p(95) detection).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -17,7 +21,9 @@
 namespace perfgate {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class AbGateTest : public testing::SuiteProgramTest {
  protected:
@@ -79,17 +85,24 @@ TEST_F(AbGateTest, ACandidateTwentyPercentSlowerFailsNamingRuleChangeAndConfiden
   testing::ReferenceService a({"--latency", "2ms"}), b({"--latency", "2.4ms"});
   const auto run = run_ab(a, b);
   EXPECT_NE(run.exit_code, 0) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("latency p(95)")) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("at 99% vs baseline (10.00% allowed): regressed"))
+  // The failure line names rule, measured value, change, its interval and the confidence.
+  EXPECT_THAT(run.output,
+              ContainsRegex("latency p\\(50\\) = [0-9.]+ms, limit <= [0-9.]+ms \\(tier baseline, "
+                            "[0-9]+ samples\\); \\+[0-9.]+% \\[\\+[0-9.]+%, \\+[0-9.]+%\\] at 99% "
+                            "vs baseline \\(10.00% allowed\\): regressed"))
       << run.output;
   const metrics::RunResult r = result();
   EXPECT_FALSE(r.passed);
-  bool p95_regressed = false;
+  bool p50_regressed = false;
   for (const auto& t : r.thresholds) {
-    if (t.tier == "baseline" && t.metric == "latency" && t.statistic == "p(95)")
-      p95_regressed = !t.passed;
+    if (t.tier == "baseline" && t.metric == "latency" && t.statistic == "p(50)")
+      p50_regressed = !t.passed;
+    // No latency statistic of a slower candidate may read as an improvement.
+    if (t.tier == "baseline" && t.metric == "latency") {
+      EXPECT_THAT(t.note, Not(HasSubstr("improved"))) << t.statistic;
+    }
   }
-  EXPECT_TRUE(p95_regressed) << run.output;
+  EXPECT_TRUE(p50_regressed) << run.output;
   // The absolute limits (1 s) hold: only the comparison caught it.
   for (const auto& t : r.thresholds) {
     if (t.tier != "baseline") {
