@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "perfgate/core/error.hpp"
@@ -145,6 +146,30 @@ metrics::RunResult parse_results(std::string_view text, const std::string& sourc
   }
 }
 
+namespace {
+
+// Collects the `*.json` files under `dir`, following links to folders and files (a baselines
+// folder's `latest -> run-123`). `seen_dirs` and `seen_files` hold canonical paths: a folder
+// reached again (a link to an ancestor) is not entered twice, and a file reached through two
+// names counts once, so that a history of runs does not hold one run twice.
+void collect_results(const fs::path& dir, std::set<fs::path>& seen_dirs,
+                     std::set<fs::path>& seen_files, std::vector<std::string>& found) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(dir, ec);
+  if (ec || !seen_dirs.insert(real).second) return;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::error_code entry_ec;
+    if (entry.is_directory(entry_ec)) {  // follows a link
+      collect_results(entry.path(), seen_dirs, seen_files, found);
+    } else if (entry.is_regular_file(entry_ec) && entry.path().extension() == ".json") {
+      const fs::path file = fs::canonical(entry.path(), entry_ec);
+      if (!entry_ec && seen_files.insert(file).second) found.push_back(entry.path().string());
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> find_results_files(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
   for (const std::string& path : paths) {
@@ -153,11 +178,8 @@ std::vector<std::string> find_results_files(const std::vector<std::string>& path
       files.push_back(path);
     } else if (fs::is_directory(path, ec)) {
       std::vector<std::string> found;
-      for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".json") {
-          found.push_back(entry.path().string());
-        }
-      }
+      std::set<fs::path> seen_dirs, seen_files;  // per path: `compare runs/ runs/` reads both
+      collect_results(path, seen_dirs, seen_files, found);
       if (found.empty())
         throw core::IoError(fmt::format("{}: no results files (*.json) in it", path));
       std::sort(found.begin(), found.end());

@@ -465,6 +465,29 @@ TEST(ResultsFileTest, TruncatedOrUnknownSchemaFilesGiveClearErrors) {
   fs::remove_all(dir);
 }
 
+// A baselines folder as teams keep one: runs side by side and `latest` linking to one of them.
+TEST(ResultsFileTest, FoldersFollowLinksAndCountAFileOnce) {
+  const std::string dir = testing::TempDir() + "results_links";
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/runs/run-1/users");
+  fs::create_directories(dir + "/runs/run-2/users");
+  std::ofstream(dir + "/runs/run-1/users/a.json") << "{}";
+  std::ofstream(dir + "/runs/run-2/users/a.json") << "{}";
+  fs::create_directory_symlink("run-2", dir + "/runs/latest");
+  fs::create_directory_symlink("..", dir + "/runs/run-2/up");  // a cycle
+  // Only the link: its run is found through it.
+  fs::create_directories(dir + "/main");
+  fs::create_directory_symlink("../runs/run-1", dir + "/main/latest");
+  EXPECT_EQ(find_results_files({dir + "/main"}),
+            std::vector<std::string>{dir + "/main/latest/users/a.json"});
+  // run-2 reached as itself and as `latest`: once. The cycle back to runs/ ends.
+  const auto files = find_results_files({dir + "/runs"});
+  EXPECT_EQ(files.size(), 2u) << ::testing::PrintToString(files);
+  // The same folder twice (compare runs/ runs/): each argument finds its own.
+  EXPECT_EQ(find_results_files({dir + "/runs", dir + "/runs"}).size(), 4u);
+  fs::remove_all(dir);
+}
+
 TEST(ResultsFileTest, RealResultsFileRoundTripsThroughEveryFormat) {
   const auto runs = read_all_results({std::string(PERFGATE_SOURCE_DIR) + "/tests/data/results"});
   ASSERT_EQ(runs.size(), 1u);

@@ -30,7 +30,9 @@ metrics::RunResult read_results(const std::string& path);
 metrics::RunResult parse_results(std::string_view text, const std::string& source);
 
 // The results files that `paths` name: files as given, folders searched recursively for
-// `*.json`. Throws core::IoError for a path that does not exist or a folder with no results.
+// `*.json`, following links to folders and files (a link back to a folder already searched is
+// not searched again, and a file a folder reaches under two names is returned once). Throws
+// core::IoError for a path that does not exist or a folder with no results.
 std::vector<std::string> find_results_files(const std::vector<std::string>& paths);
 
 // Reads every results file `paths` name (see find_results_files), all or nothing.
