@@ -157,7 +157,12 @@ void collect_results(const fs::path& dir, std::set<fs::path>& seen_dirs,
   std::error_code ec;
   const fs::path real = fs::canonical(dir, ec);
   if (ec || !seen_dirs.insert(real).second) return;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+  // In name order, so that which name of a file reached twice is kept does not depend on the
+  // file system's order.
+  std::vector<fs::directory_entry> entries;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) entries.push_back(entry);
+  std::sort(entries.begin(), entries.end());
+  for (const auto& entry : entries) {
     std::error_code entry_ec;
     if (entry.is_directory(entry_ec)) {  // follows a link
       collect_results(entry.path(), seen_dirs, seen_files, found);
