@@ -165,35 +165,49 @@ class OpenLoopWorker final : public Worker {
   }
 
   void on_arrival_due(boost::system::error_code ec) {
-    arrival_pending_ = false;
-    if (ec) {  // cancelled: the run is ending (drop_overdue_arrivals counted what was due)
+    // Cancelled, or expired but overtaken by the stop, which counted this arrival already
+    // (count_unsent_arrivals): it must not also start.
+    if (ec || !arrival_pending_) {
       ++open_.workers_done;
       return;
     }
+    arrival_pending_ = false;
     start_arrival();
     advance();
   }
 
   // At the end of the load: every arrival that was due before the load ended but that this
-  // worker had not started (its thread fell behind, or its timer had not fired yet) fails as
-  // loadgen_behind. Left out, the arrivals a lagging generator never sent, the slowest of all,
-  // would vanish from the figures; counted as `dropped`, the target would be blamed for what
-  // perfgate did not send.
+  // worker had not started fails as loadgen_behind. Left out, the arrivals a lagging generator
+  // never sent, the slowest of all, would vanish from the figures; counted as `dropped`, the
+  // target would be blamed for what perfgate did not send. One case is no lag but a race: the
+  // worker had caught up and armed its timer, and the stop reached the thread within
+  // kStopRace of an arrival's time, before the timer's handler ran (a thread woken a few ms late
+  // on a busy machine: the likely cause of one failed arrival in 4,000 that failed the accuracy
+  // test's error-free run in a fresh-clone run). Those arrivals are cut by the harness
+  // (interrupted: outside attempted and failed, still counted), not errors.
   void count_unsent_arrivals() {
     if (!arrivals_) return;
     const TimePoint end = run_.origin + Nanos(open_.load_ended_ns.load(std::memory_order_relaxed));
-    if (arrival_pending_ && next_arrival_ < end && arrivals_left > 0) {
-      fail_unstarted(next_arrival_, ErrorKind::kLoadgenBehind);
+    const bool caught_up = arrival_pending_;
+    const auto unsent = [&](TimePoint due) {
+      if (caught_up && end - due <= kStopRace) {
+        recorder.operation_interrupted();
+      } else {
+        fail_unstarted(due, ErrorKind::kLoadgenBehind);
+      }
       --arrivals_left;
-    }
+    };
+    if (arrival_pending_ && next_arrival_ < end && arrivals_left > 0) unsent(next_arrival_);
     arrival_pending_ = false;
     while (arrivals_left > 0) {
       const auto t = arrivals_->next();
       if (!t || run_.origin + *t >= end) break;
-      fail_unstarted(run_.origin + *t, ErrorKind::kLoadgenBehind);
-      --arrivals_left;
+      unsent(run_.origin + *t);
     }
   }
+
+  // How late a caught-up worker's timer may be at the stop and still be a race, not a lag.
+  static constexpr Nanos kStopRace = std::chrono::milliseconds(10);
 
   void start_arrival() {
     dispatch(next_arrival_);
