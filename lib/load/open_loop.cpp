@@ -197,7 +197,7 @@ class OpenLoopWorker final : public Worker {
       }
       --arrivals_left;
     };
-    if (arrival_pending_ && next_arrival_ < end && arrivals_left > 0) unsent(next_arrival_);
+    if (caught_up && next_arrival_ < end && arrivals_left > 0) unsent(next_arrival_);
     arrival_pending_ = false;
     while (arrivals_left > 0) {
       const auto t = arrivals_->next();
@@ -431,8 +431,8 @@ class OpenLoopExecutor final : public Executor {
     return run_.profile.iterations && state_.workers_done.load() == open_.size();
   }
 
-  // Arrivals due before the end of the load and not started by then count as dropped; the
-  // workers read this when the stop reaches them.
+  // Arrivals due before the end of the load and not started by then count as loadgen_behind
+  // (or interrupted: count_unsent_arrivals); the workers read this when the stop reaches them.
   void load_ended(core::Nanos at) override {
     if (state_.load_ended_ns.load() >= 0) {
       state_.load_ended_ns = std::min<std::int64_t>(at.count(), run_.profile.plan.total().count());

@@ -50,13 +50,6 @@ metrics::RunResult run_whoami(const testing::ReferenceService& service,
 
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
-// "kind=count ..." of a run's failed operations, for a failure message.
-std::string errors_of(const metrics::RunResult& r) {
-  std::string out;
-  for (const auto& [kind, count] : r.errors) out += kind + "=" + std::to_string(count) + " ";
-  return out;
-}
-
 // The latency every arrival of an even open-loop schedule gets from a server that holds all
 // responses during [k*period, k*period + stall) (plus `base` per response), at percentile p.
 // Over whole periods the result does not depend on where the stalls fall in the run.
@@ -93,7 +86,7 @@ TEST(Accuracy, OpenLoopReportsTheStallThatClosedLoopAndUncorrectedTimingHide) {
   open.threads = 1;
   open.graceful_stop = 3s;
   const metrics::RunResult o = run_whoami(service, open);
-  ASSERT_EQ(o.failed, 0u) << errors_of(o);
+  ASSERT_EQ(o.failed, 0u) << o.to_json()["errors"].dump();
   const auto& corrected = o.histograms.at("latency");
   const auto& uncorrected = o.histograms.at("latency_uncorrected");
 
@@ -104,7 +97,7 @@ TEST(Accuracy, OpenLoopReportsTheStallThatClosedLoopAndUncorrectedTimingHide) {
   closed.threads = 1;
   closed.graceful_stop = 3s;
   const metrics::RunResult c = run_whoami(service, closed);
-  ASSERT_EQ(c.failed, 0u) << errors_of(c);
+  ASSERT_EQ(c.failed, 0u) << c.to_json()["errors"].dump();
   const auto& closed_latency = c.histograms.at("latency");
 
   // The base service time is the run's own median (the stall touches only 10% of requests).
