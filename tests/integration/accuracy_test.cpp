@@ -133,7 +133,7 @@ TEST(Accuracy, FixedDelayIsMeasuredAsItIsAtAThousandRequestsPerSecond) {
   open.prestart = true;
   open.threads = 1;
   const metrics::RunResult r = run_whoami(service, open);
-  ASSERT_EQ(r.failed, 0u);
+  ASSERT_EQ(r.failed, 0u) << r.to_json()["errors"].dump();
   const auto& latency = r.histograms.at("latency");
   std::printf("20ms injected, 1000/s: p50 %.3fms p99 %.3fms (%llu samples)\n",
               ms(latency.percentile(50)), ms(latency.percentile(99)),
