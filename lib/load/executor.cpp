@@ -104,6 +104,7 @@ Control control(RunState& shared, Executor& executor, metrics::Recorder& control
 // The stop: users are asked to stop and get their graceful time (StopSequence); those still live
 // are cancelled; then the workers' threads end.
 void stop(RunState& shared, Executor& executor, bool interrupted) {
+  shared.interrupted = interrupted;
   shared.ending = true;
   executor.post_all([](Worker& w) { w.request_stop_all(); });
   StopSequence sequence(shared.clock, graceful_time(shared.profile.graceful_stop, interrupted),

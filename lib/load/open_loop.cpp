@@ -300,18 +300,30 @@ class OpenLoopWorker final : public Worker {
   }
 
   // The operation ended: the slot takes the oldest waiting arrival, or goes back to the pool,
-  // or (the run is ending) stops.
+  // or (the run is ending and nothing waits) stops. Arrivals queued when the load ended were
+  // offered inside it: they keep being served through graceful_stop, as operations in flight
+  // are, so the slowest of the run (those that waited out a stall at its end) are measured, not
+  // cut. Those still waiting when graceful_stop runs out never started: `dropped` (the target
+  // held every slot for all that time). A signal's stop starts none of them: they are
+  // `interrupted` (the harness cut them).
   void release(UserSlot& u) {
     u.busy = false;
     SlotPool& pool = open_.pool;
-    if (run_.ending.load(std::memory_order_relaxed)) {
-      // Arrivals still waiting never started: they count as dropped.
+    const bool ending = run_.ending.load();  // stored after `interrupted`: this load sees it
+    const bool interrupted = ending && run_.interrupted.load(std::memory_order_relaxed);
+    if (ending && (run_.cancelling.load(std::memory_order_relaxed) || interrupted)) {
       std::deque<TimePoint> never_started;
       {
         const std::lock_guard lock(pool.mutex);
         never_started.swap(pool.waiting);
       }
-      for (const TimePoint intended : never_started) fail_unstarted(intended);
+      for (const TimePoint intended : never_started) {
+        if (interrupted) {
+          recorder.operation_interrupted();
+        } else {
+          fail_unstarted(intended);
+        }
+      }
       stop_user(u);
       return;
     }
@@ -321,11 +333,12 @@ class OpenLoopWorker final : public Worker {
       if (!pool.waiting.empty()) {
         next = pool.waiting.front();
         pool.waiting.pop_front();
-      } else {
+      } else if (!ending) {
         pool.free.push_back({this, &u});
       }
     }
-    if (next) run_arrival(u, *next);
+    if (next) return run_arrival(u, *next);
+    if (ending) stop_user(u);
   }
 
   OpenLoopState& open_;

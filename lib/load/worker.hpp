@@ -51,7 +51,8 @@ struct RunState {
   std::vector<Window> steady;
   TimePoint origin;
   std::atomic<bool> ending{false};
-  std::atomic<bool> cancelling{false};  // past graceful_stop: users retire without stop()
+  std::atomic<bool> cancelling{false};   // past graceful_stop: users retire without stop()
+  std::atomic<bool> interrupted{false};  // the stop was asked for (a signal), not the plan's end
   std::atomic<std::uint64_t> live_users{0};
   std::atomic<std::uint64_t> sessions_open{0};
 

@@ -535,6 +535,60 @@ TEST(OpenLoopExecutorTest, QueuedArrivalsWaitForASlotInsteadOfDropping) {
   EXPECT_GE(outcome.recorder.histograms()[0].max(), 9 * 30'000'000);
 }
 
+// Arrivals queued when the load ends (a target stalling at the end of the run) were offered
+// inside it: they are served through graceful_stop and measured (the slowest of the run), not
+// dropped the moment the load ends. 20 arrivals in 200 ms, one slot of 50 ms: 16 or so wait.
+TEST(OpenLoopExecutorTest, ArrivalsQueuedAtTheEndAreServedInTheGracefulStop) {
+  FixedLatencyWorkload workload(50ms);
+  LoadProfile p = open_loop(100, 200ms, 1, 1);
+  p.when_busy = WhenBusy::kQueue;
+  p.graceful_stop = 10s;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  EXPECT_EQ(outcome.recorder.completed(), 20u);
+  EXPECT_EQ(outcome.recorder.failed(), 0u);
+  EXPECT_EQ(outcome.recorder.interrupted(), 0u);
+  // The last arrival (intended at 190 ms) started after 19 operations of 50 ms.
+  EXPECT_GE(outcome.recorder.histograms()[0].max(), 20 * 50'000'000 - 190'000'000);
+}
+
+// What still waits when graceful_stop runs out never started: `dropped`, the target's (it held
+// every slot for all that time); the operation in flight is cut by the harness (interrupted).
+TEST(OpenLoopExecutorTest, ArrivalsStillQueuedAfterTheGracefulStopAreDropped) {
+  FixedLatencyWorkload workload(50ms);
+  LoadProfile p = open_loop(100, 200ms, 1, 1);
+  p.when_busy = WhenBusy::kQueue;
+  p.graceful_stop = 120ms;
+  metrics::MetricSet set;
+  const auto outcome = run(workload, p, set);
+  const auto& errors = outcome.recorder.errors();
+  const auto dropped = errors[static_cast<std::size_t>(ErrorKind::kDropped)];
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(outcome.recorder.failed(), dropped);
+  EXPECT_EQ(outcome.recorder.completed() + dropped + outcome.recorder.interrupted(), 20u);
+}
+
+// A signal's stop starts none of the queued arrivals: the harness cut them (interrupted).
+TEST(OpenLoopExecutorTest, ArrivalsQueuedWhenASignalStopsTheRunAreInterrupted) {
+  FixedLatencyWorkload workload(50ms);
+  LoadProfile p = open_loop(100, 1h, 1, 1);
+  p.when_busy = WhenBusy::kQueue;
+  p.graceful_stop = 10s;
+  std::atomic<bool> stop{false};
+  std::thread signal([&stop] {
+    std::this_thread::sleep_for(300ms);
+    stop = true;
+  });
+  metrics::MetricSet set;
+  RunOptions options;
+  options.stop_requested = &stop;
+  const auto outcome = run(workload, p, set, options);
+  signal.join();
+  EXPECT_TRUE(outcome.interrupted);
+  EXPECT_EQ(outcome.recorder.failed(), 0u);
+  EXPECT_GT(outcome.recorder.interrupted(), 0u);
+}
+
 TEST(OpenLoopExecutorTest, TimerSlackStartsArrivalsLateAndShowsIt) {
   InstantWorkload workload;
   LoadProfile p;

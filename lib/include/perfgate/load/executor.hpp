@@ -159,7 +159,9 @@ enum class ExecutorKind {
 enum class WhenBusy {
   kDrop,   // counted as `dropped` (a failure): the target could not take the offered load
   kQueue,  // waits for a slot and starts late, as in pgbench -R: latency (from the intended
-           // start) and schedule_lag include the wait
+           // start) and schedule_lag include the wait. Arrivals waiting when the load ends are
+           // served through graceful_stop (the slowest of the run: measured, not cut); those
+           // still waiting after it are `dropped`, or `interrupted` when a signal stopped the run
 };
 
 // The share of a run this process takes (`--shard i/N`).
