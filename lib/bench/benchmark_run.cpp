@@ -46,8 +46,7 @@ std::string min_time_seconds(std::chrono::nanoseconds t) {
   return fmt::format("{:g}", std::chrono::duration<double>(t).count());
 }
 
-// Runs `plan`'s program `rounds` times as `side` would (one repetition each) or once with all
-// repetitions, returning the outputs and the wall time.
+// One side's program runs (one repetition each) and their wall time.
 struct SideRuns {
   std::vector<ProgramOutput> outputs;
   double seconds = 0;
@@ -74,8 +73,9 @@ std::vector<std::string> command_line(const std::string& program, const config::
   c.push_back("--benchmark_out_format=json");
   c.push_back(fmt::format("--benchmark_repetitions={}", repetitions));
   c.push_back("--benchmark_min_time=" + min_time_seconds(plan.min_time));
-  if (plan.random_interleaving && repetitions > 1)
-    c.push_back("--benchmark_enable_random_interleaving=true");
+  // With one repetition a process, GB's interleaving still shuffles the benchmarks' order, so
+  // no benchmark is always the first to run in a fresh process.
+  if (plan.random_interleaving) c.push_back("--benchmark_enable_random_interleaving=true");
   if (!plan.filter.empty()) c.push_back("--benchmark_filter=" + plan.filter);
   return c;
 }
@@ -154,11 +154,19 @@ metrics::RunResult run_benchmark(const BenchmarkRun& how) {
   std::optional<metrics::RunResult> a;  // A/B: the baseline side...
   std::optional<metrics::AbRun> ab;     // ...and how it ran
   if (!how.baseline_program) {
-    double seconds = 0;
-    out << fmt::format("perfgate: running {} ({} repetitions)\n", how.program, plan.repetitions)
+    // Each repetition in its own process, after a warm-up one: repetitions of one process share
+    // its memory placement, which moves a microbenchmark by up to 1.7x on a VM (see
+    // stats::two_sample_change_interval), so they would show far less spread than the next run
+    // will; separate processes are what a stored baseline's comparison needs.
+    out << fmt::format("perfgate: running {} ({} repetitions, each in its own process)\n",
+                       how.program, plan.repetitions)
         << std::flush;
-    ProgramOutput o = run_once(how.program, plan, plan.repetitions, seconds);
-    r = to_run({std::move(o)}, seconds);
+    double ignored = 0;
+    run_once(how.program, plan, 1, ignored);
+    SideRuns runs;
+    for (std::uint32_t k = 0; k < plan.repetitions; ++k)
+      runs.outputs.push_back(run_once(how.program, plan, 1, runs.seconds));
+    r = to_run(runs.outputs, runs.seconds);
   } else {
     // A/B: a warm-up round per side, then one repetition a round in ABBA order, so that round k
     // of each side ran next to the other's.

@@ -195,26 +195,32 @@ std::vector<Change> compare_runs(const metrics::RunResult& baseline,
           } else {
             const auto a = interval_data(statistic, key, baseline);
             const auto b = interval_data(statistic, key, current);
-            // The two sides of an A/B run pair round by round; other runs get the bootstrap.
-            const bool paired = !baseline.round_starts.empty() &&
+            // Benchmark repetitions (each its own process) are independent units, compared
+            // by ranks; the two sides of a load's A/B run pair round by round; other runs get
+            // the bootstrap over seconds.
+            const bool units = baseline.interval_unit == metrics::IntervalUnit::kRepetition &&
+                               current.interval_unit == metrics::IntervalUnit::kRepetition;
+            const bool paired = !units && !baseline.round_starts.empty() &&
                                 baseline.round_starts.size() == current.round_starts.size();
             if (a && b) {
-              c.interval = paired ? stats::paired_change_interval(*a, *b, bootstrap.confidence)
-                                  : stats::change_interval(*a, *b, bootstrap);
+              c.interval = units ? stats::two_sample_change_interval(*a, *b, bootstrap.confidence)
+                           : paired ? stats::paired_change_interval(*a, *b, bootstrap.confidence)
+                                    : stats::change_interval(*a, *b, bootstrap);
             }
             stats::Judgement j;
             if (c.interval) {
-              // A paired interval brings its own centre: the change the verdict reports.
+              // A rank interval brings its own centre: the change the verdict reports.
               if (c.interval->estimate) c.change = *c.interval->estimate;
-              c.decided_by = paired ? Change::More::kRounds
-                             : current.interval_unit == metrics::IntervalUnit::kRepetition
-                                 ? Change::More::kRepetitions
-                                 : Change::More::kLength;
+              c.decided_by = units    ? Change::More::kRepetitions
+                             : paired ? Change::More::kRounds
+                                      : Change::More::kLength;
               j = stats::judge(*c.change, *c.interval, c.direction, max_regression);
-            } else if (a && b && paired) {
+            } else if (a && b && (paired || units)) {
               // Too few rounds to be sure of anything: the figures alone are what A/B replaces.
               j = {stats::Verdict::kInconclusive, std::nullopt};
-              c.note = fmt::format("fewer than {} paired rounds with samples: more rounds decide",
+              c.note = units ? "fewer than 5 repetitions with samples a side: more decide"
+                             : fmt::format(
+                                   "fewer than {} paired rounds with samples: more rounds decide",
                                    stats::min_pairs(bootstrap.confidence));
             } else {
               j = judge_figures(*c.change, c.direction, max_regression);
@@ -291,15 +297,18 @@ std::string describe_verdict(const Change& c) {
   std::string text(stats::verdict_name(c.verdict));
   if (c.longer_by) {
     // Near the allowed change's edge no length decides; past 20x, say so rather than a figure.
-    const double times = std::ceil(*c.longer_by);
+    // Below 10x a tenth is kept: "~1.1x" is nearly enough, "~2x" is twice the time.
+    const double times =
+        *c.longer_by < 10 ? std::ceil(*c.longer_by * 10) / 10 : std::ceil(*c.longer_by);
+    const std::string x = fmt::format("~{:g}x", times);
     if (*c.longer_by > 20) {
       text += ": the change is near the allowed one's edge";
     } else if (c.decided_by == Change::More::kRounds) {
-      text += fmt::format(": ~{:.0f}x as many rounds would decide", times);
+      text += fmt::format(": {} as many rounds would decide", x);
     } else if (c.decided_by == Change::More::kRepetitions) {
-      text += fmt::format(": ~{:.0f}x as many repetitions would decide", times);
+      text += fmt::format(": {} as many repetitions would decide", x);
     } else {
-      text += fmt::format(": runs ~{:.0f}x as long would decide", times);
+      text += fmt::format(": runs {} as long would decide", x);
     }
   }
   if (!c.note.empty()) text += " (" + c.note + ")";

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "perfgate/core/random.hpp"
+#include "perfgate/stats/prediction.hpp"
 
 namespace perfgate::stats {
 
@@ -112,6 +113,89 @@ std::optional<ChangeInterval> paired_change_interval(const RunIntervals& baselin
                         .baseline_intervals = baseline.count,
                         .current_intervals = current.count,
                         .pairs = n,
+                        .estimate = std::exp(median) - 1};
+}
+
+namespace {
+
+// P(U <= u) for the Mann-Whitney statistic U of n and m units under "no change" (every order of
+// the n + m units equally likely), for u = 0 .. n*m: f(i, j, u), the orders of i and j units
+// with U = u, is f(i-1, j, u-j) + f(i, j-1, u) (the largest unit from the first side, above all
+// j of the other, or from the second), over C(n+m, n).
+std::vector<double> rank_sum_cdf(std::size_t n, std::size_t m) {
+  const std::size_t max_u = n * m;
+  std::vector<std::vector<double>> before(m + 1, std::vector<double>(max_u + 1, 0.0));
+  for (auto& row : before) row[0] = 1;  // i = 0: one order, U = 0
+  std::vector<std::vector<double>> now = before;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 0; j <= m; ++j) {
+      for (std::size_t u = 0; u <= max_u; ++u) {
+        now[j][u] = (u >= j ? before[j][u - j] : 0.0) + (j > 0 ? now[j - 1][u] : 0.0);
+      }
+    }
+    std::swap(before, now);
+  }
+  const std::vector<double>& ways = before[m];
+  double all = 0;
+  for (const double w : ways) all += w;
+  std::vector<double> cdf(max_u + 1);
+  double seen = 0;
+  for (std::size_t u = 0; u <= max_u; ++u) cdf[u] = (seen += ways[u]) / all;
+  return cdf;
+}
+
+// The largest c with P(U <= c) <= (1 - confidence) / 2, or nullopt when P(U <= 0) is already
+// above it (too few units for that confidence).
+std::optional<std::size_t> rank_sum_cut(std::size_t n, std::size_t m, double confidence) {
+  const double tail = (1 - confidence) / 2;
+  if (n * m <= 2500) {
+    const std::vector<double> cdf = rank_sum_cdf(n, m);
+    if (cdf[0] > tail) return std::nullopt;
+    std::size_t c = 0;
+    while (c + 1 < cdf.size() && cdf[c + 1] <= tail) ++c;
+    return c;
+  }
+  // U is close to normal here: mean nm/2, variance nm(n+m+1)/12 (no ties: times are continuous).
+  const double nm = static_cast<double>(n * m);
+  const double sd = std::sqrt(nm * static_cast<double>(n + m + 1) / 12);
+  const double c = std::floor(nm / 2 + normal_quantile(tail) * sd - 0.5);
+  return c < 0 ? std::nullopt : std::optional<std::size_t>(static_cast<std::size_t>(c));
+}
+
+std::vector<double> unit_logs(const RunIntervals& run) {
+  std::vector<double> out;
+  for (std::size_t i = 0; i < run.count; ++i) {
+    const std::size_t pick[] = {i};
+    const std::optional<double> v = run.statistic(pick);
+    if (v && *v > 0) out.push_back(std::log(*v));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<ChangeInterval> two_sample_change_interval(const RunIntervals& baseline,
+                                                         const RunIntervals& current,
+                                                         double confidence) {
+  constexpr std::size_t kMinUnits = 5;
+  const std::vector<double> a = unit_logs(baseline), b = unit_logs(current);
+  if (a.size() < kMinUnits || b.size() < kMinUnits) return std::nullopt;
+  const std::optional<std::size_t> c = rank_sum_cut(a.size(), b.size(), confidence);
+  if (!c) return std::nullopt;
+  std::vector<double> d;
+  d.reserve(a.size() * b.size());
+  for (const double x : a) {
+    for (const double y : b) d.push_back(y - x);
+  }
+  std::sort(d.begin(), d.end());
+  const std::size_t k = d.size();
+  const double median = k % 2 == 1 ? d[k / 2] : (d[k / 2 - 1] + d[k / 2]) / 2;
+  return ChangeInterval{.low = std::exp(d[*c]) - 1,
+                        .high = std::exp(d[k - 1 - *c]) - 1,
+                        .confidence = confidence,
+                        .baseline_intervals = baseline.count,
+                        .current_intervals = current.count,
+                        .pairs = 0,
                         .estimate = std::exp(median) - 1};
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "perfgate/metrics/histogram.hpp"
@@ -231,6 +232,82 @@ TEST(VerdictTest, InconclusiveSaysHowMuchLongerWouldDecide) {
   ASSERT_TRUE(j.longer_by);
   EXPECT_NEAR(*j.longer_by, 9.0, 1e-9);
   EXPECT_EQ(verdict_name(j.verdict), "inconclusive");
+}
+
+// A paired interval need not be symmetric about its change: what decides is how far its side
+// toward 0 reaches past 0. +20.8% [-1.1%, +24.4%] needs that side to shrink from 21.9 points to
+// under 20.8: ~1.11x the rounds, not the 1x a half-width (12.8 points) would say.
+TEST(VerdictTest, HowMuchLongerIsMeasuredOnTheSideThatMustMove) {
+  const Judgement j = judge(0.208, {-0.011, 0.244, 0.99, 20, 20}, Direction::kAtMost, 0.10);
+  EXPECT_EQ(j.verdict, Verdict::kInconclusive);
+  ASSERT_TRUE(j.longer_by);
+  EXPECT_NEAR(*j.longer_by, (0.219 / 0.208) * (0.219 / 0.208), 1e-9);
+  // The same for a throughput that fell: the side toward 0 is the interval's high end.
+  const Judgement t = judge(-0.208, {-0.244, 0.011, 0.99, 20, 20}, Direction::kAtLeast, 0.10);
+  ASSERT_TRUE(t.longer_by);
+  EXPECT_NEAR(*t.longer_by, (0.219 / 0.208) * (0.219 / 0.208), 1e-9);
+}
+
+// Units (one value each) for two_sample_change_interval.
+RunIntervals units_of(std::vector<double> values) {
+  auto shared = std::make_shared<std::vector<double>>(std::move(values));
+  return {shared->size(), [shared](std::span<const std::size_t> picks) -> std::optional<double> {
+            return (*shared)[picks[0]];
+          }};
+}
+
+// Five units a side at 99%: only the most extreme of the 252 orders (1/252 < 0.5%) is outside,
+// so the interval runs from the smallest to the largest of the 25 ratios; four a side cannot
+// reach 99% at all (1/70).
+TEST(TwoSampleIntervalTest, ExactAtSmallSizes) {
+  const auto a = units_of({100, 101, 102, 103, 104});
+  const auto b = units_of({110, 111, 112, 113, 114});
+  const auto ci = two_sample_change_interval(a, b, 0.99);
+  ASSERT_TRUE(ci);
+  EXPECT_NEAR(ci->low, 110.0 / 104 - 1, 1e-12);
+  EXPECT_NEAR(ci->high, 114.0 / 100 - 1, 1e-12);
+  ASSERT_TRUE(ci->estimate);
+  EXPECT_NEAR(*ci->estimate, 112.0 / 102 - 1, 1e-12);  // the median ratio
+  EXPECT_EQ(ci->pairs, 0u);
+  EXPECT_FALSE(two_sample_change_interval(units_of({1, 2, 3, 4}), units_of({1, 2, 3, 4})));
+}
+
+// A mixture: a quarter of each side's processes 1.7x slow, independently. The +20% build is a
+// sure regression by ranks, whose interval stays near +20%; against itself, 0 is inside.
+TEST(TwoSampleIntervalTest, APlacementMixtureDoesNotHideTheShift) {
+  std::vector<double> a, same, slower;
+  for (int k = 0; k < 20; ++k) {
+    a.push_back((k % 4 == 0 ? 1.7 : 1.0) * (1 + 0.002 * k));
+    same.push_back((k % 4 == 3 ? 1.7 : 1.0) * (1 + 0.002 * (19 - k)));
+    slower.push_back((k % 4 == 2 ? 1.7 : 1.0) * 1.2 * (1 + 0.002 * k));
+  }
+  const auto up = two_sample_change_interval(units_of(a), units_of(slower), 0.99);
+  ASSERT_TRUE(up);
+  EXPECT_GT(up->low, 0.10);
+  EXPECT_LT(up->high, 0.30);
+  EXPECT_EQ(judge(*up->estimate, *up, Direction::kAtMost, 0.10).verdict, Verdict::kRegressed);
+  const auto flat = two_sample_change_interval(units_of(a), units_of(same), 0.99);
+  ASSERT_TRUE(flat);
+  EXPECT_LT(flat->low, 0.0);
+  EXPECT_GT(flat->high, 0.0);
+}
+
+// Beyond 2,500 comparisons the cut comes from the normal approximation: it must agree with the
+// exact one near the boundary (50 and 51 a side give nearly the same interval).
+TEST(TwoSampleIntervalTest, TheNormalApproximationMeetsTheExactCut) {
+  std::vector<double> a50, b50, a51, b51;
+  for (int k = 0; k < 51; ++k) {
+    const double noise = 1 + 0.01 * ((k * 37) % 51) / 51.0;
+    (k < 50 ? a50 : a51).push_back(noise);
+    (k < 50 ? b50 : b51).push_back(1.05 * (1 + 0.01 * ((k * 11) % 51) / 51.0));
+  }
+  a51.insert(a51.begin(), a50.begin(), a50.end());
+  b51.insert(b51.begin(), b50.begin(), b50.end());
+  const auto exact = two_sample_change_interval(units_of(a50), units_of(b50), 0.99);
+  const auto approx = two_sample_change_interval(units_of(a51), units_of(b51), 0.99);
+  ASSERT_TRUE(exact && approx);
+  EXPECT_NEAR(exact->low, approx->low, 0.001);
+  EXPECT_NEAR(exact->high, approx->high, 0.001);
 }
 
 TEST(WeightedIntervalsTest, PercentilesAsTheHistogramReadsThem) {

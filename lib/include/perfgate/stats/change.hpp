@@ -86,6 +86,22 @@ std::optional<ChangeInterval> paired_change_interval(const RunIntervals& baselin
                                                      const RunIntervals& current,
                                                      double confidence = 0.99);
 
+// The interval of the relative change between two sets of independent units: each interval of
+// `baseline` and of `current` is one unit (a Google Benchmark repetition run in its own process).
+// With a_i, b_j the logarithms of each unit's statistic, the interval is the Mann-Whitney
+// confidence interval of the shift (the Hodges-Lehmann interval: order statistics of the n*m
+// differences b_j - a_i; exact for n*m <= 2500, normal approximation beyond), moved back from
+// logarithms; `estimate` is the median difference, moved back the same way. Why not pairs: a
+// process draws its own memory placement, which on a VM moves a microbenchmark by up to 1.7x
+// (measured: BM_HttpResponse 148 or 250 ns by process, steady within one), independently for
+// the two sides of a round pair, so pairing adds that noise twice (a +20% build read [-1%,
+// +24%]); the ranks of all n*m comparisons see through it. ABBA order still spreads the
+// machine's drift evenly over both sides. nullopt when either side has fewer than 5 units, or
+// no interval at `confidence` exists at these sizes. Deterministic.
+std::optional<ChangeInterval> two_sample_change_interval(const RunIntervals& baseline,
+                                                         const RunIntervals& current,
+                                                         double confidence = 0.99);
+
 // The fewest pairs whose signed-rank interval can reach `confidence`: 2 / 2^n <= 1 - confidence
 // (8 for 99%, 6 for 95%).
 std::size_t min_pairs(double confidence);

@@ -24,8 +24,9 @@ std::string_view verdict_name(Verdict verdict);  // "unchanged", "regressed", ..
 
 struct Judgement {
   Verdict verdict = Verdict::kInconclusive;
-  // Inconclusive: about how many times longer both runs would have to be for an interval this
-  // wide to decide (its width shrinks as 1/sqrt(length)); absent otherwise.
+  // Inconclusive: about how many times longer both runs would have to be for this interval to
+  // decide (its reach from the change shrinks as 1/sqrt(length); the side that must clear 0,
+  // or the allowance, is measured, since an interval need not be symmetric); absent otherwise.
   std::optional<double> longer_by;
 };
 
