@@ -22,7 +22,8 @@
 //
 // Hygiene: GB's context (CPU count and frequency, CPU scaling, load average, library build
 // type) is kept in the result under "google_benchmark", and `warnings` says what makes the
-// figures doubtful: CPU frequency scaling on, a load average above half the CPUs, a debug build.
+// figures doubtful: CPU frequency scaling on, a load average more than a quarter of the CPUs
+// beyond the benchmark's own thread, a debug build.
 #pragma once
 
 #include <nlohmann/json.hpp>
