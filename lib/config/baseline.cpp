@@ -25,8 +25,14 @@ std::vector<ComparedStatistic> rule_statistics(const ScenarioConfig& scenario) {
 
 std::vector<ComparedStatistic> default_statistics(const metrics::RunResult& run) {
   std::vector<ComparedStatistic> out;
+  // A benchmark's repetitions are its units, one sample each: their verdict is the shift of the
+  // whole distribution, the same for every percentile, so p(50) says it once.
+  const bool repetitions = run.interval_unit == metrics::IntervalUnit::kRepetition;
   for (const auto& [key, _] : run.histograms) {
-    for (const char* p : {"p(50)", "p(95)", "p(99)"}) out.push_back({key, *parse_statistic(p)});
+    for (const char* p : {"p(50)", "p(95)", "p(99)"}) {
+      out.push_back({key, *parse_statistic(p)});
+      if (repetitions) break;
+    }
   }
   for (const auto& [key, _] : run.rates) out.push_back({key, *parse_statistic("rate")});
   return out;

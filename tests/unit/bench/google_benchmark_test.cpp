@@ -195,6 +195,15 @@ TEST(GoogleBenchmarkOutput, InconclusiveAsksForMoreRepetitions) {
   EXPECT_THAT(config::describe_verdict(stored), HasSubstr("as many repetitions would decide"));
 }
 
+// `perfgate compare` without a table: a benchmark run's figures at p(50) alone, since the
+// verdict over repetitions is one shift for every percentile (p(95) and p(99) would repeat it).
+TEST(GoogleBenchmarkOutput, CompareShowsTheMedianRepetition) {
+  const metrics::RunResult r = to_run({parse_output(output())}, 1);
+  const auto stats = config::default_statistics(r);
+  ASSERT_EQ(stats.size(), r.histograms.size());
+  for (const auto& s : stats) EXPECT_EQ(s.statistic.text, "p(50)") << s.metric;
+}
+
 TEST(GoogleBenchmarkOutput, ErrorsAreNamed) {
   nlohmann::json failed = output();
   failed["benchmarks"][0]["error_occurred"] = true;

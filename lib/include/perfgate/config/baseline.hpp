@@ -60,7 +60,8 @@ struct Change {
 
 // The statistics the table's rules name (count rules excepted).
 std::vector<ComparedStatistic> rule_statistics(const ScenarioConfig& scenario);
-// p(50), p(95) and p(99) of every histogram and the value of every rate in `run`.
+// p(50), p(95) and p(99) of every histogram (p(50) alone for a benchmark run, whose
+// repetitions are compared as units: one shift for every percentile) and every rate in `run`.
 std::vector<ComparedStatistic> default_statistics(const metrics::RunResult& run);
 
 // Why `current` cannot be compared with `baseline`, or nullopt when it can: both must be runs
