@@ -40,6 +40,11 @@ std::optional<ChangeInterval> change_interval(const RunIntervals& baseline,
 
 namespace {
 
+double median_of_sorted(const std::vector<double>& v) {
+  const std::size_t m = v.size();
+  return m % 2 == 1 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+}
+
 // The intervals of each round, by round index.
 std::vector<std::vector<std::size_t>> intervals_by_round(const RunIntervals& run) {
   std::vector<std::vector<std::size_t>> out;
@@ -105,8 +110,7 @@ std::optional<ChangeInterval> paired_change_interval(const RunIntervals& baselin
     for (std::size_t j = i; j < n; ++j) walsh.push_back((logs[i] + logs[j]) / 2);
   }
   std::sort(walsh.begin(), walsh.end());
-  const std::size_t m = walsh.size();
-  const double median = m % 2 == 1 ? walsh[m / 2] : (walsh[m / 2 - 1] + walsh[m / 2]) / 2;
+  const double median = median_of_sorted(walsh);
   return ChangeInterval{.low = std::exp(walsh[c]) - 1,
                         .high = std::exp(walsh[walsh.size() - 1 - c]) - 1,
                         .confidence = confidence,
@@ -189,7 +193,7 @@ std::optional<ChangeInterval> two_sample_change_interval(const RunIntervals& bas
   }
   std::sort(d.begin(), d.end());
   const std::size_t k = d.size();
-  const double median = k % 2 == 1 ? d[k / 2] : (d[k / 2 - 1] + d[k / 2]) / 2;
+  const double median = median_of_sorted(d);
   return ChangeInterval{.low = std::exp(d[*c]) - 1,
                         .high = std::exp(d[k - 1 - *c]) - 1,
                         .confidence = confidence,

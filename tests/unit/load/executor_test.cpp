@@ -535,16 +535,24 @@ TEST(OpenLoopExecutorTest, QueuedArrivalsWaitForASlotInsteadOfDropping) {
   EXPECT_GE(outcome.recorder.histograms()[0].max(), 9 * 30'000'000);
 }
 
+// 100 arrivals a second for `duration` at one slot whose operations take 50 ms, queueing when
+// it is busy: over 200 ms, 20 arrivals of which about 16 still wait when the load ends.
+ExecutorOutcome run_one_queueing_slot(std::chrono::nanoseconds duration,
+                                      std::chrono::nanoseconds graceful_stop,
+                                      const RunOptions& options = {}) {
+  FixedLatencyWorkload workload(50ms);
+  LoadProfile p = open_loop(100, duration, 1, 1);
+  p.when_busy = WhenBusy::kQueue;
+  p.graceful_stop = graceful_stop;
+  metrics::MetricSet set;
+  return run(workload, p, set, options);
+}
+
 // Arrivals queued when the load ends (a target stalling at the end of the run) were offered
 // inside it: they are served through graceful_stop and measured (the slowest of the run), not
-// dropped the moment the load ends. 20 arrivals in 200 ms, one slot of 50 ms: 16 or so wait.
+// dropped the moment the load ends.
 TEST(OpenLoopExecutorTest, ArrivalsQueuedAtTheEndAreServedInTheGracefulStop) {
-  FixedLatencyWorkload workload(50ms);
-  LoadProfile p = open_loop(100, 200ms, 1, 1);
-  p.when_busy = WhenBusy::kQueue;
-  p.graceful_stop = 10s;
-  metrics::MetricSet set;
-  const auto outcome = run(workload, p, set);
+  const auto outcome = run_one_queueing_slot(200ms, 10s);
   EXPECT_EQ(outcome.recorder.completed(), 20u);
   EXPECT_EQ(outcome.recorder.failed(), 0u);
   EXPECT_EQ(outcome.recorder.interrupted(), 0u);
@@ -555,12 +563,7 @@ TEST(OpenLoopExecutorTest, ArrivalsQueuedAtTheEndAreServedInTheGracefulStop) {
 // What still waits when graceful_stop runs out never started: `dropped`, the target's (it held
 // every slot for all that time); the operation in flight is cut by the harness (interrupted).
 TEST(OpenLoopExecutorTest, ArrivalsStillQueuedAfterTheGracefulStopAreDropped) {
-  FixedLatencyWorkload workload(50ms);
-  LoadProfile p = open_loop(100, 200ms, 1, 1);
-  p.when_busy = WhenBusy::kQueue;
-  p.graceful_stop = 120ms;
-  metrics::MetricSet set;
-  const auto outcome = run(workload, p, set);
+  const auto outcome = run_one_queueing_slot(200ms, 120ms);
   const auto& errors = outcome.recorder.errors();
   const auto dropped = errors[static_cast<std::size_t>(ErrorKind::kDropped)];
   EXPECT_GT(dropped, 0u);
@@ -570,19 +573,14 @@ TEST(OpenLoopExecutorTest, ArrivalsStillQueuedAfterTheGracefulStopAreDropped) {
 
 // A signal's stop starts none of the queued arrivals: the harness cut them (interrupted).
 TEST(OpenLoopExecutorTest, ArrivalsQueuedWhenASignalStopsTheRunAreInterrupted) {
-  FixedLatencyWorkload workload(50ms);
-  LoadProfile p = open_loop(100, 1h, 1, 1);
-  p.when_busy = WhenBusy::kQueue;
-  p.graceful_stop = 10s;
   std::atomic<bool> stop{false};
   std::thread signal([&stop] {
     std::this_thread::sleep_for(300ms);
     stop = true;
   });
-  metrics::MetricSet set;
   RunOptions options;
   options.stop_requested = &stop;
-  const auto outcome = run(workload, p, set, options);
+  const auto outcome = run_one_queueing_slot(1h, 10s, options);
   signal.join();
   EXPECT_TRUE(outcome.interrupted);
   EXPECT_EQ(outcome.recorder.failed(), 0u);
